@@ -1,0 +1,146 @@
+package azure
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v7"
+)
+
+// DefaultConcurrency bounds parallel per-VM reads.
+const DefaultConcurrency = 32
+
+// ReadAgents reads the instance view of every running VM in vms (one GET each;
+// stopped VMs cost nothing because their agent cannot report) and stores it in
+// vms[i].Agent, or the failure in vms[i].AgentErr. progress is called after each
+// read with the number done and the number to do. It returns early, with the
+// context's error, when ctx is cancelled.
+func (c *Client) ReadAgents(ctx context.Context, vms []VM, concurrency int, progress func(done, total int)) error {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	var todo []int
+	for i := range vms {
+		if vms[i].Running() && !vms[i].Classic {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+		jobs = make(chan int)
+	)
+	for w := 0; w < min(concurrency, len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				st, err := c.InstanceView(ctx, vms[i].ID)
+				if err != nil {
+					e, _ := AsError(err)
+					vms[i].AgentErr = e
+				} else {
+					vms[i].Agent = &st
+				}
+				if progress != nil {
+					mu.Lock()
+					done++
+					d := done
+					mu.Unlock()
+					progress(d, len(todo))
+				}
+			}
+		}()
+	}
+feed:
+	for _, i := range todo {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Classify("reading VM agents", err)
+	}
+	return nil
+}
+
+// InstanceView reads one VM's instance view.
+func (c *Client) InstanceView(ctx context.Context, vmID string) (AgentState, error) {
+	const op = "reading the VM instance view"
+	rid, err := arm.ParseResourceID(vmID)
+	if err != nil {
+		return AgentState{}, &Error{Kind: KindInvalid, Op: op, Message: "not a VM resource id", Err: err}
+	}
+	sc, err := c.forSub(rid.SubscriptionID)
+	if err != nil {
+		return AgentState{}, Classify(op, err)
+	}
+	resp, err := sc.vms.InstanceView(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if err != nil {
+		return AgentState{}, Classify(op, err)
+	}
+	return AgentFromInstanceView(&resp.VirtualMachineInstanceView), nil
+}
+
+// AgentFromInstanceView reads the agent, power and extension state out of an
+// instance view. Any part may be missing; missing parts stay empty.
+func AgentFromInstanceView(iv *armcompute.VirtualMachineInstanceView) AgentState {
+	var st AgentState
+	if iv == nil {
+		return st
+	}
+	st.OSName, st.OSVersion = str(iv.OSName), str(iv.OSVersion)
+	if iv.HyperVGeneration != nil {
+		st.HyperVGen = string(*iv.HyperVGeneration)
+	}
+	for _, s := range iv.Statuses {
+		if s == nil || s.Code == nil {
+			continue
+		}
+		code := *s.Code
+		switch {
+		case strings.HasPrefix(code, "PowerState/"):
+			st.PowerState = strings.ToLower(strings.TrimPrefix(code, "PowerState/"))
+		case strings.HasPrefix(code, "ProvisioningState/"):
+			st.Provision = strings.ToLower(strings.TrimPrefix(code, "ProvisioningState/"))
+		}
+	}
+	if a := iv.VMAgent; a != nil {
+		st.Version = str(a.VMAgentVersion)
+		for _, s := range a.Statuses {
+			if s == nil {
+				continue
+			}
+			st.Status, st.Code, st.Message = str(s.DisplayStatus), str(s.Code), str(s.Message)
+			break
+		}
+	}
+	for _, e := range iv.Extensions {
+		if e == nil {
+			continue
+		}
+		es := ExtensionState{Name: str(e.Name), Type: str(e.Type), Version: str(e.TypeHandlerVersion)}
+		for _, s := range e.Statuses {
+			if s == nil {
+				continue
+			}
+			es.Code, es.Message = str(s.Code), str(s.Message)
+			if s.Level != nil {
+				es.Level = string(*s.Level)
+			}
+			break
+		}
+		st.Extensions = append(st.Extensions, es)
+	}
+	return st
+}

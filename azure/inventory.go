@@ -1,0 +1,535 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
+	"golang.org/x/sync/errgroup"
+)
+
+// InventoryProgress reports how far a fleet read has come.
+type InventoryProgress struct {
+	VMs   int // VM rows read so far
+	Total int // total VM rows Resource Graph reported (0 until known)
+}
+
+// Inventory reads the VMs, networks and vaults of the given subscriptions from
+// Resource Graph: ⌈VMs/1000⌉ + 2 requests, whatever the fleet size.
+func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress func(InventoryProgress)) (*Inventory, error) {
+	inv := &Inventory{NSGs: map[string]*NSG{}, Subnets: map[string]*Subnet{}}
+	if len(subscriptions) == 0 {
+		return inv, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return c.query(gctx, "reading VMs from Resource Graph", QueryVMs, subscriptions, func(raw json.RawMessage) error {
+			vm, err := decodeVM(raw)
+			if err != nil {
+				return err
+			}
+			inv.VMs = append(inv.VMs, vm)
+			return nil
+		}, func(read, total int) {
+			if progress != nil {
+				progress(InventoryProgress{VMs: read, Total: total})
+			}
+		})
+	})
+	var nsgs []*NSG
+	var subnets []*Subnet
+	g.Go(func() error {
+		return c.query(gctx, "reading network security groups from Resource Graph", QueryNetwork, subscriptions, func(raw json.RawMessage) error {
+			n, s, err := decodeNetwork(raw)
+			if err != nil {
+				return err
+			}
+			if n != nil {
+				nsgs = append(nsgs, n)
+			}
+			subnets = append(subnets, s...)
+			return nil
+		}, nil)
+	})
+	g.Go(func() error {
+		return c.query(gctx, "reading Recovery Services vaults from Resource Graph", QueryVaults, subscriptions, func(raw json.RawMessage) error {
+			v, err := decodeVault(raw)
+			if err != nil {
+				return err
+			}
+			inv.Vaults = append(inv.Vaults, v)
+			return nil
+		}, nil)
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, n := range nsgs {
+		inv.NSGs[strings.ToLower(n.ID)] = n
+	}
+	for _, s := range subnets {
+		inv.Subnets[strings.ToLower(s.ID)] = s
+	}
+	return inv, nil
+}
+
+// query runs one Resource Graph query over all pages, handing each row to fn.
+func (c *Client) query(ctx context.Context, op, q string, subscriptions []string, fn func(json.RawMessage) error, progress func(read, total int)) error {
+	subs := make([]*string, len(subscriptions))
+	for i := range subscriptions {
+		subs[i] = &subscriptions[i]
+	}
+	req := armresourcegraph.QueryRequest{
+		Query:         to.Ptr(q),
+		Subscriptions: subs,
+		Options: &armresourcegraph.QueryRequestOptions{
+			ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
+			Top:          to.Ptr(c.pageSize),
+		},
+	}
+	read := 0
+	for {
+		resp, err := c.graph.Resources(ctx, req, nil)
+		if err != nil {
+			return Classify(op, err)
+		}
+		rows, err := rowsOf(resp.Data)
+		if err != nil {
+			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
+		}
+		for _, row := range rows {
+			if err := fn(row); err != nil {
+				return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
+			}
+		}
+		read += len(rows)
+		if progress != nil {
+			total := read
+			if resp.TotalRecords != nil {
+				total = int(*resp.TotalRecords)
+			}
+			progress(read, total)
+		}
+		if resp.SkipToken == nil || *resp.SkipToken == "" {
+			return nil
+		}
+		req.Options.SkipToken = resp.SkipToken
+	}
+}
+
+// rowsOf turns Resource Graph's object-array data into one raw JSON value per row.
+func rowsOf(data any) ([]json.RawMessage, error) {
+	if data == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	var rows []json.RawMessage
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// idRef is ARM's {"id": "..."} sub-resource reference.
+type idRef struct {
+	ID string `json:"id"`
+}
+
+func refID(r *idRef) string {
+	if r == nil {
+		return ""
+	}
+	return r.ID
+}
+
+type diskJSON struct {
+	Name        string `json:"name"`
+	OSType      string `json:"osType"`
+	DiskSizeGB  int32  `json:"diskSizeGB"`
+	ManagedDisk *struct {
+		ID                 string `json:"id"`
+		StorageAccountType string `json:"storageAccountType"`
+	} `json:"managedDisk"`
+	Vhd *struct {
+		URI string `json:"uri"`
+	} `json:"vhd"`
+	DiffDiskSettings *struct {
+		Option string `json:"option"`
+	} `json:"diffDiskSettings"`
+	WriteAcceleratorEnabled bool `json:"writeAcceleratorEnabled"`
+}
+
+func (d diskJSON) disk() Disk {
+	out := Disk{Name: d.Name, SizeGB: d.DiskSizeGB, WriteAccelerator: d.WriteAcceleratorEnabled}
+	if d.ManagedDisk != nil {
+		out.Managed = true
+		out.StorageType = d.ManagedDisk.StorageAccountType
+	}
+	if d.Vhd != nil && d.ManagedDisk == nil {
+		out.Managed = false
+	} else if d.Vhd == nil {
+		out.Managed = true
+	}
+	return out
+}
+
+type instanceViewLite struct {
+	PowerState *struct {
+		Code string `json:"code"`
+	} `json:"powerState"`
+	OSName           string `json:"osName"`
+	OSVersion        string `json:"osVersion"`
+	HyperVGeneration string `json:"hyperVGeneration"`
+}
+
+type vmRow struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	Type           string            `json:"type"`
+	SubscriptionID string            `json:"subscriptionId"`
+	ResourceGroup  string            `json:"resourceGroup"`
+	Location       string            `json:"location"`
+	Tags           map[string]string `json:"tags"`
+	Properties     struct {
+		ProvisioningState string `json:"provisioningState"`
+		HardwareProfile   *struct {
+			VMSize string `json:"vmSize"`
+		} `json:"hardwareProfile"`
+		StorageProfile *struct {
+			ImageReference *struct {
+				ID        string `json:"id"`
+				Publisher string `json:"publisher"`
+				Offer     string `json:"offer"`
+				SKU       string `json:"sku"`
+				Version   string `json:"version"`
+			} `json:"imageReference"`
+			OSDisk    *diskJSON  `json:"osDisk"`
+			DataDisks []diskJSON `json:"dataDisks"`
+		} `json:"storageProfile"`
+		OSProfile *struct {
+			AllowExtensionOperations *bool `json:"allowExtensionOperations"`
+			WindowsConfiguration     *struct {
+				ProvisionVMAgent *bool `json:"provisionVMAgent"`
+			} `json:"windowsConfiguration"`
+			LinuxConfiguration *struct {
+				ProvisionVMAgent *bool `json:"provisionVMAgent"`
+			} `json:"linuxConfiguration"`
+		} `json:"osProfile"`
+		SecurityProfile *struct {
+			SecurityType string `json:"securityType"`
+		} `json:"securityProfile"`
+		NetworkProfile *struct {
+			NetworkInterfaces []idRef `json:"networkInterfaces"`
+		} `json:"networkProfile"`
+		Extended *struct {
+			InstanceView *instanceViewLite `json:"instanceView"`
+		} `json:"extended"`
+	} `json:"properties"`
+	NICs       json.RawMessage `json:"nics"`
+	Protection json.RawMessage `json:"protection"`
+}
+
+type nicJSON struct {
+	ID                   string `json:"id"`
+	Primary              *bool  `json:"primary"`
+	NetworkSecurityGroup *idRef `json:"networkSecurityGroup"`
+	IPConfigurations     []struct {
+		Properties struct {
+			Subnet                          *idRef  `json:"subnet"`
+			PrivateIPAddress                string  `json:"privateIPAddress"`
+			PublicIPAddress                 *idRef  `json:"publicIPAddress"`
+			LoadBalancerBackendAddressPools []idRef `json:"loadBalancerBackendAddressPools"`
+		} `json:"properties"`
+	} `json:"ipConfigurations"`
+}
+
+// decodeVM reads one QueryVMs row. Missing optional parts leave zero values.
+func decodeVM(raw json.RawMessage) (VM, error) {
+	var r vmRow
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return VM{}, err
+	}
+	vm := VM{
+		ID: r.ID, Name: r.Name, SubscriptionID: r.SubscriptionID, ResourceGroup: r.ResourceGroup,
+		Location: NormalizeLocation(r.Location), Tags: r.Tags,
+		Classic:      strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines"),
+		Provisioning: r.Properties.ProvisioningState,
+	}
+	p := r.Properties
+	if p.HardwareProfile != nil {
+		vm.Size = p.HardwareProfile.VMSize
+	}
+	if sp := p.StorageProfile; sp != nil {
+		if ir := sp.ImageReference; ir != nil {
+			vm.Image = Image{Publisher: ir.Publisher, Offer: ir.Offer, SKU: ir.SKU, Version: ir.Version, Custom: ir.ID != "" && ir.Publisher == ""}
+		}
+		if od := sp.OSDisk; od != nil {
+			vm.OSType = od.OSType
+			vm.OSDisk = od.disk()
+			vm.EphemeralOS = od.DiffDiskSettings != nil && strings.EqualFold(od.DiffDiskSettings.Option, "Local")
+		}
+		if len(sp.DataDisks) > 0 {
+			vm.DataDisks = make([]Disk, len(sp.DataDisks))
+			for i, d := range sp.DataDisks {
+				vm.DataDisks[i] = d.disk()
+			}
+		}
+	}
+	if op := p.OSProfile; op != nil {
+		vm.HasOSProfile = true
+		vm.AllowExtOps = op.AllowExtensionOperations
+		if op.WindowsConfiguration != nil {
+			vm.ProvisionAgent = op.WindowsConfiguration.ProvisionVMAgent
+		}
+		if op.LinuxConfiguration != nil {
+			vm.ProvisionAgent = op.LinuxConfiguration.ProvisionVMAgent
+		}
+	}
+	if p.SecurityProfile != nil {
+		vm.SecurityType = p.SecurityProfile.SecurityType
+	}
+	if p.NetworkProfile != nil {
+		for _, n := range p.NetworkProfile.NetworkInterfaces {
+			if n.ID != "" {
+				vm.NICIDs = append(vm.NICIDs, n.ID)
+			}
+		}
+	}
+	if p.Extended != nil && p.Extended.InstanceView != nil {
+		iv := p.Extended.InstanceView
+		if iv.PowerState != nil {
+			vm.PowerState = strings.TrimPrefix(strings.ToLower(iv.PowerState.Code), "powerstate/")
+		}
+		vm.OSName, vm.OSVersion = iv.OSName, iv.OSVersion
+	}
+	// Unmatched left-outer joins come back as null, "" or {}: anything that is
+	// not the expected shape means "none".
+	var nics []nicJSON
+	if json.Unmarshal(r.NICs, &nics) == nil {
+		for _, n := range nics {
+			vm.NICs = append(vm.NICs, n.nic())
+		}
+	}
+	var prot struct {
+		ID               string `json:"id"`
+		ProtectionState  string `json:"protectionState"`
+		ProtectionStatus string `json:"protectionStatus"`
+		PolicyName       string `json:"policyName"`
+		HealthStatus     string `json:"healthStatus"`
+		LastBackupStatus string `json:"lastBackupStatus"`
+	}
+	if json.Unmarshal(r.Protection, &prot) == nil && prot.ID != "" {
+		vm.Protection = &Protection{
+			ItemID: prot.ID, VaultID: VaultIDOf(prot.ID), State: prot.ProtectionState, Status: prot.ProtectionStatus,
+			PolicyName: prot.PolicyName, HealthStatus: prot.HealthStatus, LastBackupState: prot.LastBackupStatus,
+		}
+	}
+	markMissingNICs(&vm)
+	return vm, nil
+}
+
+func (n nicJSON) nic() NIC {
+	out := NIC{ID: n.ID, NSGID: refID(n.NetworkSecurityGroup), Primary: n.Primary != nil && *n.Primary}
+	for _, ip := range n.IPConfigurations {
+		if s := refID(ip.Properties.Subnet); s != "" {
+			out.SubnetIDs = append(out.SubnetIDs, s)
+		}
+		if ip.Properties.PrivateIPAddress != "" {
+			out.PrivateIPs = append(out.PrivateIPs, ip.Properties.PrivateIPAddress)
+		}
+		if ip.Properties.PublicIPAddress != nil {
+			out.PublicIPs++
+		}
+		if len(ip.Properties.LoadBalancerBackendAddressPools) > 0 {
+			out.LoadBalanced = true
+		}
+	}
+	return out
+}
+
+// markMissingNICs adds a Missing entry for every NIC the VM names that the
+// join did not return (a dangling reference, or a NIC the identity cannot read).
+func markMissingNICs(vm *VM) {
+	for _, id := range vm.NICIDs {
+		found := false
+		for _, n := range vm.NICs {
+			if strings.EqualFold(n.ID, id) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			vm.NICs = append(vm.NICs, NIC{ID: id, Missing: true})
+		}
+	}
+}
+
+// VaultIDOf cuts a vault's id out of the id of one of its child resources.
+func VaultIDOf(childID string) string {
+	lower := strings.ToLower(childID)
+	const marker = "/providers/microsoft.recoveryservices/vaults/"
+	i := strings.Index(lower, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := childID[i+len(marker):]
+	if j := strings.Index(rest, "/"); j >= 0 {
+		rest = rest[:j]
+	}
+	return childID[:i+len(marker)] + rest
+}
+
+type ruleJSON struct {
+	Name       string `json:"name"`
+	Properties struct {
+		Priority                   int32    `json:"priority"`
+		Direction                  string   `json:"direction"`
+		Access                     string   `json:"access"`
+		Protocol                   string   `json:"protocol"`
+		SourceAddressPrefix        string   `json:"sourceAddressPrefix"`
+		SourceAddressPrefixes      []string `json:"sourceAddressPrefixes"`
+		DestinationAddressPrefix   string   `json:"destinationAddressPrefix"`
+		DestinationAddressPrefixes []string `json:"destinationAddressPrefixes"`
+		DestinationPortRange       string   `json:"destinationPortRange"`
+		DestinationPortRanges      []string `json:"destinationPortRanges"`
+	} `json:"properties"`
+}
+
+func (r ruleJSON) rule(isDefault bool) SecurityRule {
+	p := r.Properties
+	return SecurityRule{
+		Name: r.Name, Priority: p.Priority, Direction: p.Direction, Access: p.Access, Protocol: p.Protocol,
+		Sources:      plural(p.SourceAddressPrefix, p.SourceAddressPrefixes),
+		Destinations: plural(p.DestinationAddressPrefix, p.DestinationAddressPrefixes),
+		DestPorts:    plural(p.DestinationPortRange, p.DestinationPortRanges),
+		Default:      isDefault,
+	}
+}
+
+// plural merges ARM's singular and plural forms of a rule field.
+func plural(one string, many []string) []string {
+	if one != "" {
+		return append([]string{one}, many...)
+	}
+	return many
+}
+
+type networkRow struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Location   string `json:"location"`
+	Properties struct {
+		SecurityRules        []ruleJSON `json:"securityRules"`
+		DefaultSecurityRules []ruleJSON `json:"defaultSecurityRules"`
+		Subnets              []struct {
+			ID         string `json:"id"`
+			Properties struct {
+				NetworkSecurityGroup  *idRef `json:"networkSecurityGroup"`
+				RouteTable            *idRef `json:"routeTable"`
+				NatGateway            *idRef `json:"natGateway"`
+				DefaultOutboundAccess *bool  `json:"defaultOutboundAccess"`
+			} `json:"properties"`
+		} `json:"subnets"`
+	} `json:"properties"`
+}
+
+// decodeNetwork reads one QueryNetwork row: an NSG, or a VNet's subnets.
+func decodeNetwork(raw json.RawMessage) (*NSG, []*Subnet, error) {
+	var r networkRow
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, nil, err
+	}
+	if strings.EqualFold(r.Type, "microsoft.network/virtualnetworks") {
+		var out []*Subnet
+		for _, s := range r.Properties.Subnets {
+			out = append(out, &Subnet{
+				ID: s.ID, NSGID: refID(s.Properties.NetworkSecurityGroup), RouteTableID: refID(s.Properties.RouteTable),
+				NATGatewayID: refID(s.Properties.NatGateway), DefaultOutboundAccess: s.Properties.DefaultOutboundAccess,
+			})
+		}
+		return nil, out, nil
+	}
+	return nsgFrom(r.ID, r.Name, r.Location, r.Properties.SecurityRules, r.Properties.DefaultSecurityRules), nil, nil
+}
+
+func nsgFrom(id, name, location string, rules, defaults []ruleJSON) *NSG {
+	n := &NSG{ID: id, Name: name, Location: NormalizeLocation(location)}
+	for _, r := range rules {
+		n.Rules = append(n.Rules, r.rule(false))
+	}
+	for _, r := range defaults {
+		n.Rules = append(n.Rules, r.rule(true))
+	}
+	return n
+}
+
+type vaultRow struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	SubscriptionID string `json:"subscriptionId"`
+	ResourceGroup  string `json:"resourceGroup"`
+	Location       string `json:"location"`
+	Properties     struct {
+		ProvisioningState  string `json:"provisioningState"`
+		RedundancySettings *struct {
+			StandardTierStorageRedundancy string `json:"standardTierStorageRedundancy"`
+			CrossRegionRestore            string `json:"crossRegionRestore"`
+		} `json:"redundancySettings"`
+		SecuritySettings *struct {
+			SoftDeleteSettings *struct {
+				SoftDeleteState string `json:"softDeleteState"`
+			} `json:"softDeleteSettings"`
+			ImmutabilitySettings *struct {
+				State string `json:"state"`
+			} `json:"immutabilitySettings"`
+		} `json:"securitySettings"`
+	} `json:"properties"`
+}
+
+func decodeVault(raw json.RawMessage) (Vault, error) {
+	var r vaultRow
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Vault{}, err
+	}
+	v := Vault{ID: r.ID, Name: r.Name, SubscriptionID: r.SubscriptionID, ResourceGroup: r.ResourceGroup,
+		Location: NormalizeLocation(r.Location), ProvisioningState: r.Properties.ProvisioningState}
+	if v.SubscriptionID == "" || v.ResourceGroup == "" {
+		v.SubscriptionID, v.ResourceGroup = subAndGroup(r.ID)
+	}
+	if rs := r.Properties.RedundancySettings; rs != nil {
+		v.Redundancy, v.CrossRegion = rs.StandardTierStorageRedundancy, rs.CrossRegionRestore
+	}
+	if ss := r.Properties.SecuritySettings; ss != nil {
+		if ss.SoftDeleteSettings != nil {
+			v.SoftDelete = ss.SoftDeleteSettings.SoftDeleteState
+		}
+		if ss.ImmutabilitySettings != nil {
+			v.Immutability = ss.ImmutabilitySettings.State
+		}
+	}
+	return v, nil
+}
+
+// subAndGroup reads the subscription id and resource group out of an ARM id.
+func subAndGroup(id string) (sub, rg string) {
+	parts := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		switch strings.ToLower(parts[i]) {
+		case "subscriptions":
+			if sub == "" {
+				sub = parts[i+1]
+			}
+		case "resourcegroups":
+			if rg == "" {
+				rg = parts[i+1]
+			}
+		}
+	}
+	return sub, rg
+}

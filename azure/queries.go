@@ -1,0 +1,39 @@
+package azure
+
+// The Resource Graph queries the inventory sends. They are exported so that the
+// simulator can recognise them: it answers exactly these, not general KQL.
+// Every paged query orders by id so that skip tokens neither repeat nor skip rows.
+
+// QueryVMs returns one row per VM with its NICs and its protected item joined
+// in, so a fleet of N VMs costs ⌈N/1000⌉ requests.
+const QueryVMs = `Resources
+| where type =~ 'microsoft.compute/virtualmachines' or type =~ 'microsoft.classiccompute/virtualmachines'
+| extend vmKey = tolower(id)
+| join kind=leftouter (
+    Resources
+    | where type =~ 'microsoft.network/networkinterfaces' and isnotempty(properties.virtualMachine.id)
+    | extend vmKey = tolower(tostring(properties.virtualMachine.id))
+    | project vmKey, nic = pack('id', id, 'primary', properties.primary, 'networkSecurityGroup', properties.networkSecurityGroup, 'ipConfigurations', properties.ipConfigurations)
+    | summarize nics = make_list(nic) by vmKey
+  ) on vmKey
+| join kind=leftouter (
+    RecoveryServicesResources
+    | where type =~ 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems'
+    | extend vmKey = tolower(tostring(properties.sourceResourceId))
+    | project vmKey, protection = pack('id', id, 'protectionState', properties.protectionState, 'protectionStatus', properties.protectionStatus, 'policyName', properties.policyName, 'healthStatus', properties.healthStatus, 'lastBackupStatus', properties.lastBackupStatus)
+  ) on vmKey
+| project id, name, type, subscriptionId, resourceGroup, location, tags, properties, nics, protection
+| order by id asc`
+
+// QueryNetwork returns the NSGs (with their rules) and the virtual networks
+// (with their subnets' NSG, route table, NAT gateway and outbound access).
+const QueryNetwork = `Resources
+| where type =~ 'microsoft.network/networksecuritygroups' or type =~ 'microsoft.network/virtualnetworks'
+| project id, name, type, subscriptionId, resourceGroup, location, properties
+| order by id asc`
+
+// QueryVaults returns the Recovery Services vaults.
+const QueryVaults = `Resources
+| where type =~ 'microsoft.recoveryservices/vaults'
+| project id, name, type, subscriptionId, resourceGroup, location, properties
+| order by id asc`

@@ -1,0 +1,76 @@
+package steps
+
+import (
+	"errors"
+
+	"github.com/backupready/backupready/azure"
+)
+
+// Problem is a failure explained for a person: what happened, why, and what to
+// do next, as catalog keys with arguments. Every error a user can meet is
+// turned into one by Explain; the raw error is kept only to be shown dimmed.
+type Problem struct {
+	What, Why, Next string // catalog keys
+	Args            []any  // key/value pairs for the three keys
+	Docs            string
+	Exit            int // process exit code for headless commands
+	Err             error
+}
+
+// Exit codes (DESIGN §1).
+const (
+	ExitOK          = 0
+	ExitBlocking    = 1
+	ExitUsage       = 2
+	ExitSignIn      = 3
+	ExitAzure       = 4
+	ExitInterrupted = 130
+)
+
+// roleFor names the built-in role an operation most likely lacks.
+func roleFor(op string) string {
+	switch op {
+	case "reading VMs from Resource Graph", "reading network security groups from Resource Graph",
+		"reading Recovery Services vaults from Resource Graph", "reading the VM instance view", "listing subscriptions", "listing regions":
+		return "Reader"
+	}
+	return "Contributor"
+}
+
+// Explain maps any error to a Problem. The table is ordered: the first
+// matching kind wins.
+func Explain(err error) Problem {
+	p := Problem{Err: err, Exit: ExitAzure}
+	e, ok := azure.AsError(err)
+	if !ok {
+		var pe *Problem
+		if errors.As(err, &pe) {
+			return *pe
+		}
+		p.What, p.Why, p.Next = "err.unknown.what", "err.unknown.why", "err.unknown.next"
+		return p
+	}
+	p.Args = []any{"Op", e.Op, "Code", e.Code, "Message", e.Message, "Status", e.Status,
+		"Seconds", int(e.RetryAfter.Seconds()), "Role", roleFor(e.Op)}
+	k := string(e.Kind)
+	p.What, p.Why, p.Next = "err."+k+".what", "err."+k+".why", "err."+k+".next"
+	switch e.Kind {
+	case azure.KindSignIn:
+		p.Exit = ExitSignIn
+	case azure.KindCanceled:
+		p.Exit = ExitInterrupted
+	case azure.KindForbidden:
+		p.Docs = "https://learn.microsoft.com/azure/backup/backup-rbac-rs-vault"
+	case azure.KindUnregistered:
+		p.Docs = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types"
+	case azure.KindPolicy:
+		p.Docs = "https://learn.microsoft.com/azure/governance/policy/troubleshoot/general"
+	case azure.KindThrottled:
+		p.Docs = "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling"
+	}
+	return p
+}
+
+// Error lets a Problem travel as an error (for input errors found before any
+// Azure call, such as a bad --tag).
+func (p *Problem) Error() string { return p.What }
