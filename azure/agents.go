@@ -69,14 +69,14 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return Classify("reading VM agents", err)
+		return Classify("read-agents", err)
 	}
 	return nil
 }
 
 // InstanceView reads one VM's instance view.
 func (c *Client) InstanceView(ctx context.Context, vmID string) (AgentState, error) {
-	const op = "reading the VM instance view"
+	const op = "instance-view"
 	rid, err := arm.ParseResourceID(vmID)
 	if err != nil {
 		return AgentState{}, &Error{Kind: KindInvalid, Op: op, Message: "not a VM resource id", Err: err}

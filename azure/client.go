@@ -55,13 +55,13 @@ func New(cred azcore.TokenCredential, opts *arm.ClientOptions) (*Client, error) 
 	c := &Client{cred: cred, opts: opts, perSub: map[string]*subClients{}, pageSize: 1000}
 	var err error
 	if c.subs, err = armsubscriptions.NewClient(cred, opts); err != nil {
-		return nil, Classify("creating the subscriptions client", err)
+		return nil, Classify("create-clients", err)
 	}
 	if c.tenants, err = armsubscriptions.NewTenantsClient(cred, opts); err != nil {
-		return nil, Classify("creating the tenants client", err)
+		return nil, Classify("create-clients", err)
 	}
 	if c.graph, err = armresourcegraph.NewClient(cred, opts); err != nil {
-		return nil, Classify("creating the Resource Graph client", err)
+		return nil, Classify("create-clients", err)
 	}
 	return c, nil
 }
@@ -110,7 +110,7 @@ func (c *Client) armScope() string {
 // Identity asks the credential for an ARM token and reads who it belongs to
 // from the token's claims. The token itself is never kept or shown.
 func (c *Client) Identity(ctx context.Context) (Identity, error) {
-	const op = "signing in"
+	const op = "sign-in"
 	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.armScope()}})
 	if err != nil {
 		e := Classify(op, err).(*Error)
@@ -172,7 +172,7 @@ func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, Classify("listing tenants", err)
+			return nil, Classify("list-tenants", err)
 		}
 		for _, t := range page.Value {
 			if t == nil {
@@ -191,7 +191,7 @@ func (c *Client) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, Classify("listing subscriptions", err)
+			return nil, Classify("list-subscriptions", err)
 		}
 		for _, s := range page.Value {
 			if s == nil {
@@ -214,7 +214,7 @@ func (c *Client) Locations(ctx context.Context, subscriptionID string) ([]Locati
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, Classify("listing regions", err)
+			return nil, Classify("list-locations", err)
 		}
 		for _, l := range page.Value {
 			if l == nil {
@@ -241,7 +241,7 @@ func (c *Client) Locations(ctx context.Context, subscriptionID string) ([]Locati
 // ProviderState reads a resource provider's registration state in a
 // subscription (Registered, NotRegistered, Registering, Unregistering).
 func (c *Client) ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error) {
-	const op = "reading the resource provider registration"
+	const op = "provider-state"
 	sc, err := c.forSub(subscriptionID)
 	if err != nil {
 		return "", Classify(op, err)

@@ -39,8 +39,9 @@ const (
 	KindOperation    Kind = "operationFailed"
 )
 
-// Error is the typed failure every operation of this package returns. Op names
-// the call ("listing subscriptions"); Status, Code and Message come from ARM.
+// Error is the typed failure every operation of this package returns. Op is a
+// stable id of the call ("list-subscriptions"; the UI's catalog has a phrase
+// for each, under "op.<id>"); Status, Code and Message come from ARM.
 type Error struct {
 	Kind       Kind
 	Op         string

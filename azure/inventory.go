@@ -25,7 +25,7 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return c.query(gctx, "reading VMs from Resource Graph", QueryVMs, subscriptions, func(raw json.RawMessage) error {
+		return c.query(gctx, "graph-vms", QueryVMs, subscriptions, func(raw json.RawMessage) error {
 			vm, err := decodeVM(raw)
 			if err != nil {
 				return err
@@ -41,7 +41,7 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 	var nsgs []*NSG
 	var subnets []*Subnet
 	g.Go(func() error {
-		return c.query(gctx, "reading network security groups from Resource Graph", QueryNetwork, subscriptions, func(raw json.RawMessage) error {
+		return c.query(gctx, "graph-network", QueryNetwork, subscriptions, func(raw json.RawMessage) error {
 			n, s, err := decodeNetwork(raw)
 			if err != nil {
 				return err
@@ -54,7 +54,7 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 		}, nil)
 	})
 	g.Go(func() error {
-		return c.query(gctx, "reading Recovery Services vaults from Resource Graph", QueryVaults, subscriptions, func(raw json.RawMessage) error {
+		return c.query(gctx, "graph-vaults", QueryVaults, subscriptions, func(raw json.RawMessage) error {
 			v, err := decodeVault(raw)
 			if err != nil {
 				return err

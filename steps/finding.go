@@ -3,7 +3,10 @@
 // reach Azure only through the azure package, and only inside tea.Cmds.
 package steps
 
-import "github.com/backupready/backupready/azure"
+import (
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
+)
 
 // Verdict is the outcome of a readiness rule for one VM.
 type Verdict string
@@ -62,4 +65,13 @@ func (r *VMResult) Finalize() {
 	for _, f := range r.Findings {
 		r.Verdict = Worse(r.Verdict, f.Verdict)
 	}
+}
+
+// Text renders the finding's reason and fix in the translator's language.
+func (f Finding) Text(tr *ui.Translator) (msg, fix string) {
+	msg = tr.T(f.Msg, f.Args...)
+	if f.Fix != "" {
+		fix = tr.T(f.Fix, f.Args...)
+	}
+	return msg, fix
 }

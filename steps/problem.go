@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
 )
 
 // Problem is a failure explained for a person: what happened, why, and what to
@@ -27,11 +28,15 @@ const (
 	ExitInterrupted = 130
 )
 
+// readOps are the operations that only read: Reader is the role they need.
+var readOps = map[string]bool{
+	"graph-vms": true, "graph-network": true, "graph-vaults": true, "instance-view": true, "read-agents": true,
+	"list-subscriptions": true, "list-locations": true, "list-tenants": true, "provider-state": true,
+}
+
 // roleFor names the built-in role an operation most likely lacks.
 func roleFor(op string) string {
-	switch op {
-	case "reading VMs from Resource Graph", "reading network security groups from Resource Graph",
-		"reading Recovery Services vaults from Resource Graph", "reading the VM instance view", "listing subscriptions", "listing regions":
+	if readOps[op] {
 		return "Reader"
 	}
 	return "Contributor"
@@ -50,7 +55,7 @@ func Explain(err error) Problem {
 		p.What, p.Why, p.Next = "err.unknown.what", "err.unknown.why", "err.unknown.next"
 		return p
 	}
-	p.Args = []any{"Op", e.Op, "Code", e.Code, "Message", e.Message, "Status", e.Status,
+	p.Args = []any{"Op", "op." + e.Op, "Code", e.Code, "Message", e.Message, "Status", e.Status,
 		"Seconds", int(e.RetryAfter.Seconds()), "Role", roleFor(e.Op)}
 	k := string(e.Kind)
 	p.What, p.Why, p.Next = "err."+k+".what", "err."+k+".why", "err."+k+".next"
@@ -74,3 +79,18 @@ func Explain(err error) Problem {
 // Error lets a Problem travel as an error (for input errors found before any
 // Azure call, such as a bad --tag).
 func (p *Problem) Error() string { return p.What }
+
+// Text renders the problem's three sentences in the translator's language.
+// The "Op" argument is itself a catalog key and is translated first.
+func (p Problem) Text(tr *ui.Translator) (what, why, next string) {
+	args := make([]any, len(p.Args))
+	copy(args, p.Args)
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == "Op" {
+			if k, ok := args[i+1].(string); ok {
+				args[i+1] = tr.T(k)
+			}
+		}
+	}
+	return tr.T(p.What, args...), tr.T(p.Why, args...), tr.T(p.Next, args...)
+}
