@@ -125,7 +125,7 @@ func Classify(op string, err error) error {
 		if authErr.RawResponse != nil {
 			out.Status = authErr.RawResponse.StatusCode
 		}
-	case errors.As(err, &syntaxErr), errors.As(err, &typeErr):
+	case errors.As(err, &syntaxErr), errors.As(err, &typeErr), strings.HasPrefix(err.Error(), "unmarshalling type "):
 		out.Kind = KindBadResponse
 		out.Message = err.Error()
 	case errors.As(err, &netErr):
