@@ -117,9 +117,9 @@ func jwt(claims string) string {
 
 func TestIdentityFromToken(t *testing.T) {
 	cases := map[string]Identity{
-		`{"upn":"ada@contoso.com","tid":"t1","oid":"o1"}`:             {Name: "ada@contoso.com", TenantID: "t1", ObjectID: "o1", Kind: "user"},
-		`{"unique_name":"live.com#bob@x.com","tid":"t2"}`:             {Name: "live.com#bob@x.com", TenantID: "t2", Kind: "user"},
-		`{"appid":"11111111-2222","tid":"t3","idtyp":"app"}`:          {Name: "11111111-2222", TenantID: "t3", Kind: "app"},
+		`{"upn":"ada@contoso.com","tid":"t1","oid":"o1"}`:            {Name: "ada@contoso.com", TenantID: "t1", ObjectID: "o1", Kind: "user"},
+		`{"unique_name":"live.com#bob@x.com","tid":"t2"}`:            {Name: "live.com#bob@x.com", TenantID: "t2", Kind: "user"},
+		`{"appid":"11111111-2222","tid":"t3","idtyp":"app"}`:         {Name: "11111111-2222", TenantID: "t3", Kind: "app"},
 		`{"preferred_username":"carol@y.com","tid":"t4","oid":"o4"}`: {Name: "carol@y.com", TenantID: "t4", ObjectID: "o4", Kind: "user"},
 	}
 	for claims, want := range cases {
