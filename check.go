@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/steps"
+	"github.com/backupready/backupready/ui"
+)
+
+// checkOptions are the inputs of `backupready check`.
+type checkOptions struct {
+	d              *deps
+	resourceGroups []string
+	locations      []string
+	vms            []string
+	tags           []string
+	json           bool
+	floorWindows   string
+	floorLinux     string
+}
+
+func newCheckCmd(d *deps, runF func(context.Context, *checkOptions) error) *cobra.Command {
+	opts := &checkOptions{d: d}
+	tr := d.tr
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: tr.T("cli.check.short"),
+		Long:  tr.T("cli.check.long"),
+		Example: "  backupready check --demo\n  backupready check --demo --json --location japaneast\n  backupready check --subscription 0000… --tag env=prod",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runCheck(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.resourceGroups, "resource-group", nil, tr.T("cli.flag.resource-group"))
+	f.StringArrayVar(&opts.locations, "location", nil, tr.T("cli.flag.location"))
+	f.StringArrayVar(&opts.vms, "vm", nil, tr.T("cli.flag.vm"))
+	f.StringArrayVar(&opts.tags, "tag", nil, tr.T("cli.flag.tag"))
+	f.BoolVar(&opts.json, "json", false, tr.T("cli.flag.json"))
+	f.StringVar(&opts.floorWindows, "agent-floor-windows", "", tr.T("cli.flag.agent-floor-windows"))
+	f.StringVar(&opts.floorLinux, "agent-floor-linux", "", tr.T("cli.flag.agent-floor-linux"))
+	return cmd
+}
+
+// scope turns the flags into a Scope, refusing malformed tags.
+func (o *checkOptions) scope() (steps.Scope, error) {
+	sc := steps.Scope{Subscriptions: o.d.g.subscriptions, ResourceGroups: o.resourceGroups, Locations: o.locations, VMs: o.vms}
+	for _, t := range o.tags {
+		tag, err := steps.ParseTag(t)
+		if err != nil {
+			return sc, &steps.Problem{What: "cli.tag.bad", Why: "cli.tag.bad.why", Next: "cli.tag.bad.next", Args: []any{"Value", t}, Exit: steps.ExitUsage, Err: err}
+		}
+		sc.Tags = append(sc.Tags, tag)
+	}
+	return sc, nil
+}
+
+func (o *checkOptions) ruleConfig() steps.RuleConfig {
+	cfg := steps.RuleConfig{AgentFloor: map[string]string{}}
+	if o.floorWindows != "" {
+		cfg.AgentFloor["Windows"] = o.floorWindows
+	}
+	if o.floorLinux != "" {
+		cfg.AgentFloor["Linux"] = o.floorLinux
+	}
+	return cfg
+}
+
+// runCheck is `backupready check`: a read-only readiness report.
+func runCheck(ctx context.Context, o *checkOptions) error {
+	d := o.d
+	scope, err := o.scope()
+	if err != nil {
+		return err
+	}
+	client, closeFn, err := d.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if _, err := client.Identity(ctx); err != nil {
+		return problemOf(err)
+	}
+	subs, err := chooseSubscriptions(ctx, client, scope.Subscriptions)
+	if err != nil {
+		return err
+	}
+	prog := newProgressLine(d)
+	_, results, err := steps.Scan(ctx, client, subs, scope, o.ruleConfig(), prog.update)
+	prog.done()
+	if err != nil {
+		return problemOf(err)
+	}
+	if o.json {
+		enc := json.NewEncoder(d.io.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(steps.BuildReport(results, d.tr)); err != nil {
+			return err
+		}
+	} else {
+		w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+		steps.RenderHuman(w, results, d.tr, cliStyles(d), d.io.width())
+	}
+	if code := steps.ExitCode(results); code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// problemOf explains an Azure failure as a Problem for the error handler.
+func problemOf(err error) error {
+	p := steps.Explain(err)
+	return &p
+}
+
+// subscriptionLister is what chooseSubscriptions needs.
+type subscriptionLister interface {
+	Subscriptions(ctx context.Context) ([]azure.Subscription, error)
+}
+
+// chooseSubscriptions returns the ids of the enabled subscriptions named by
+// --subscription (id or display name), or of all enabled ones.
+func chooseSubscriptions(ctx context.Context, api subscriptionLister, wanted []string) ([]string, error) {
+	all, err := api.Subscriptions(ctx)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	var ids []string
+	if len(wanted) == 0 {
+		for _, s := range all {
+			if s.Enabled() {
+				ids = append(ids, s.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil, &steps.Problem{What: "cli.subscription.none", Why: "cli.subscription.none.why", Next: "cli.subscription.none.next", Exit: steps.ExitUsage}
+		}
+		return ids, nil
+	}
+	for _, w := range wanted {
+		found := false
+		for _, s := range all {
+			if strings.EqualFold(s.ID, w) || strings.EqualFold(s.Name, w) {
+				if !s.Enabled() {
+					return nil, &steps.Problem{What: "cli.subscription.disabled", Why: "cli.subscription.disabled.why", Next: "cli.subscription.disabled.next", Args: []any{"Value", w, "State", s.State}, Exit: steps.ExitUsage}
+				}
+				ids = append(ids, s.ID)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, &steps.Problem{What: "cli.subscription.unknown", Why: "cli.subscription.unknown.why", Next: "cli.subscription.unknown.next", Args: []any{"Value", w}, Exit: steps.ExitUsage}
+		}
+	}
+	return ids, nil
+}
+
+func cliStyles(d *deps) ui.Styles { return ui.NewStyles(true) }
+
+// progressLine shows a scan's progress on stderr when it is a terminal and
+// the scan takes longer than a moment; nothing otherwise.
+type progressLine struct {
+	d     *deps
+	mu    sync.Mutex
+	last  steps.ScanProgress
+	shown bool
+	start time.Time
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func newProgressLine(d *deps) *progressLine {
+	p := &progressLine{d: d, start: time.Now(), stop: make(chan struct{})}
+	if !d.io.stderrTTY() {
+		return p
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+		tick := time.NewTicker(120 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+			}
+			if time.Since(p.start) < 700*time.Millisecond {
+				continue
+			}
+			p.mu.Lock()
+			last := p.last
+			p.shown = true
+			p.mu.Unlock()
+			key := "cli.progress.inventory"
+			if last.Phase == steps.PhaseAgents {
+				key = "cli.progress.agents"
+			}
+			fmt.Fprintf(p.d.io.err, "\r\x1b[2K%s %s", frames[i%len(frames)], p.d.tr.T(key, "Done", last.Done, "Total", last.Total))
+		}
+	}()
+	return p
+}
+
+func (p *progressLine) update(sp steps.ScanProgress) {
+	p.mu.Lock()
+	p.last = sp
+	p.mu.Unlock()
+}
+
+func (p *progressLine) done() {
+	close(p.stop)
+	p.wg.Wait()
+	if p.shown {
+		fmt.Fprint(p.d.io.err, "\r\x1b[2K")
+	}
+}
+

@@ -1,0 +1,321 @@
+// Command backupready prepares Azure virtual machines for Azure Backup: a
+// terminal wizard, and headless `check` and `apply` commands.
+//
+//	backupready --demo                 the wizard on the built-in simulated tenant
+//	backupready check --json           readiness report of every VM in scope
+//
+// This file is wiring only, and the only place that chooses real Azure or the
+// simulator.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime/debug"
+	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/azure/sim"
+	"github.com/backupready/backupready/steps"
+	"github.com/backupready/backupready/ui"
+)
+
+// version is stamped at release time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], newIO()))
+}
+
+// globalFlags are the flags every command takes (DESIGN §1).
+type globalFlags struct {
+	demo          bool
+	scenario      string
+	simState      string
+	cloud         string
+	tenant        string
+	subscriptions []string
+	lang          string
+	noColor       bool
+	accessible    bool
+	trace         string
+}
+
+// deps are what commands are built from: streams, translator and a way to
+// reach Azure (real or simulated).
+type deps struct {
+	io      *ioStreams
+	tr      *ui.Translator
+	g       *globalFlags
+	connect func(ctx context.Context) (*azure.Client, func(), error)
+}
+
+// run builds the command tree and runs it, returning the process exit code.
+func run(ctx context.Context, args []string, ios *ioStreams) int {
+	lang := preScanLang(args, ios.getenv)
+	tr, err := ui.NewTranslator(lang)
+	if err != nil {
+		fmt.Fprintln(ios.err, "backupready: message catalog:", err)
+		return steps.ExitUsage
+	}
+	g := &globalFlags{}
+	d := &deps{io: ios, tr: tr, g: g}
+	d.connect = func(ctx context.Context) (*azure.Client, func(), error) { return connect(ctx, g, ios) }
+	root := newRootCmd(d)
+	root.SetArgs(args)
+	root.SetIn(ios.in)
+	root.SetOut(ios.out)
+	root.SetErr(ios.err)
+	err = fang.Execute(ctx, root,
+		fang.WithVersion(buildVersion()),
+		fang.WithNotifySignal(os.Interrupt),
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { reportError(w, d, err) }),
+	)
+	return exitCode(err)
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// exitError carries an exit code; its message has already been shown.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func exitCode(err error) int {
+	if err == nil {
+		return steps.ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var pe *steps.Problem
+	if errors.As(err, &pe) {
+		return pe.Exit
+	}
+	if errors.Is(err, context.Canceled) {
+		return steps.ExitInterrupted
+	}
+	return steps.ExitUsage // cobra's flag and argument errors
+}
+
+// reportError shows any error that reached the top in the user's language.
+func reportError(w io.Writer, d *deps, err error) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return // already explained
+	}
+	var pe *steps.Problem
+	if errors.As(err, &pe) {
+		steps.RenderProblem(w, *pe, d.tr, cliStyles(d), d.io.width())
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, d.tr.T("cli.interrupted"))
+		return
+	}
+	fmt.Fprintln(w, d.tr.T("cli.usage.error", "Detail", err.Error()))
+}
+
+// preScanLang finds --lang before flags are parsed, so that help and flag
+// descriptions are already translated.
+func preScanLang(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--lang="); ok {
+			return ui.MatchLanguage(v)
+		}
+		if a == "--lang" && i+1 < len(args) {
+			return ui.MatchLanguage(args[i+1])
+		}
+	}
+	if v := getenv("BACKUPREADY_LANG"); v != "" {
+		return ui.MatchLanguage(v)
+	}
+	return ui.LanguageFromEnv(getenv)
+}
+
+func newRootCmd(d *deps) *cobra.Command {
+	tr, g := d.tr, d.g
+	root := &cobra.Command{
+		Use:   "backupready",
+		Short: tr.T("cli.root.short"),
+		Long:  tr.T("cli.root.long"),
+		Example: "  backupready --demo\n  backupready check --demo --json\n  backupready check --subscription 'Contoso Production' --location westeurope",
+		Args:  cobra.NoArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return bindEnv(cmd, d)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), d)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.BoolVar(&g.demo, "demo", false, tr.T("cli.flag.demo"))
+	pf.StringVar(&g.scenario, "scenario", "", tr.T("cli.flag.scenario"))
+	pf.StringVar(&g.simState, "sim-state", "", tr.T("cli.flag.sim-state"))
+	pf.StringVar(&g.cloud, "cloud", "AzureCloud", tr.T("cli.flag.cloud"))
+	pf.StringVar(&g.tenant, "tenant", "", tr.T("cli.flag.tenant"))
+	pf.StringArrayVar(&g.subscriptions, "subscription", nil, tr.T("cli.flag.subscription"))
+	pf.StringVar(&g.lang, "lang", tr.Lang(), tr.T("cli.flag.lang"))
+	pf.BoolVar(&g.noColor, "no-color", false, tr.T("cli.flag.no-color"))
+	pf.BoolVar(&g.accessible, "accessible", false, tr.T("cli.flag.accessible"))
+	pf.StringVar(&g.trace, "trace", "", tr.T("cli.flag.trace"))
+	root.AddCommand(newCheckCmd(d, nil), newDemoCmd(d), newVersionCmd(d))
+	return root
+}
+
+// bindEnv gives every flag not set on the command line the value of its
+// BACKUPREADY_<NAME> environment variable, and validates the global flags.
+func bindEnv(cmd *cobra.Command, d *deps) error {
+	var bad error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed || bad != nil {
+			return
+		}
+		name := "BACKUPREADY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := d.io.getenv(name)
+		if v == "" {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			if err := sv.Replace(strings.Split(v, ",")); err != nil {
+				bad = &steps.Problem{What: "cli.env.bad", Why: "cli.env.bad.why", Next: "cli.env.bad.next", Args: []any{"Name", name, "Value", v}, Exit: steps.ExitUsage}
+			}
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			bad = &steps.Problem{What: "cli.env.bad", Why: "cli.env.bad.why", Next: "cli.env.bad.next", Args: []any{"Name", name, "Value", v}, Exit: steps.ExitUsage}
+		}
+		f.Changed = true
+	})
+	if bad != nil {
+		return bad
+	}
+	g := d.g
+	if g.scenario != "" || g.simState != "" {
+		g.demo = true
+	}
+	if _, ok := clouds[g.cloud]; !ok {
+		return &steps.Problem{What: "cli.cloud.bad", Why: "cli.cloud.bad.why", Next: "cli.cloud.bad.next", Args: []any{"Value", g.cloud}, Exit: steps.ExitUsage}
+	}
+	return nil
+}
+
+var clouds = map[string]cloud.Configuration{
+	"AzureCloud":        cloud.AzurePublic,
+	"AzureChinaCloud":   cloud.AzureChina,
+	"AzureUSGovernment": cloud.AzureGovernment,
+}
+
+// connect builds the Azure layer: on the simulator with --demo, --scenario or
+// --sim-state, else on real Azure with the Azure CLI's sign-in (or the
+// default credential chain when `az` is not installed).
+func connect(_ context.Context, g *globalFlags, ios *ioStreams) (*azure.Client, func(), error) {
+	var policies []policy.Policy
+	closer := func() {}
+	if g.trace != "" {
+		f, err := os.OpenFile(g.trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, &steps.Problem{What: "cli.trace.bad", Why: "cli.trace.bad.why", Next: "cli.trace.bad.next", Args: []any{"Path", g.trace}, Exit: steps.ExitUsage, Err: err}
+		}
+		policies = append(policies, azure.NewTracePolicy(f))
+		closer = func() { _ = f.Close() }
+	}
+	if g.demo {
+		sc := sim.Demo()
+		if g.scenario != "" {
+			data, err := os.ReadFile(g.scenario)
+			if err != nil {
+				closer()
+				return nil, nil, &steps.Problem{What: "cli.scenario.unreadable", Why: "cli.scenario.unreadable.why", Next: "cli.scenario.unreadable.next", Args: []any{"Path", g.scenario}, Exit: steps.ExitUsage, Err: err}
+			}
+			if sc, err = sim.LoadScenario(data, g.scenario); err != nil {
+				closer()
+				return nil, nil, scenarioProblem(g.scenario, err)
+			}
+		}
+		c, err := sim.New(sc, sim.Options{StatePath: g.simState})
+		if err != nil {
+			closer()
+			return nil, nil, scenarioProblem(g.simState, err)
+		}
+		opts := c.ClientOptions()
+		opts.PerRetryPolicies = append(opts.PerRetryPolicies, policies...)
+		client, err := azure.New(c.Credential(), opts)
+		if err != nil {
+			closer()
+			return nil, nil, err
+		}
+		return client, closer, nil
+	}
+	cfg := clouds[g.cloud]
+	cred, err := credential(g, cfg, ios)
+	if err != nil {
+		closer()
+		return nil, nil, &steps.Problem{What: "err.signIn.what", Why: "err.signIn.why", Next: "err.signIn.next", Exit: steps.ExitSignIn}
+	}
+	opts := &arm.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: cfg, PerRetryPolicies: policies}}
+	client, err := azure.New(cred, opts)
+	if err != nil {
+		closer()
+		return nil, nil, err
+	}
+	return client, closer, nil
+}
+
+// credential prefers the Azure CLI's sign-in, as gh and azd users expect; when
+// `az` is not installed it falls back to the default chain (environment,
+// workload identity, managed identity, azd, PowerShell).
+func credential(g *globalFlags, cfg cloud.Configuration, ios *ioStreams) (azcore.TokenCredential, error) {
+	if _, err := exec.LookPath("az"); err == nil {
+		opts := &azidentity.AzureCLICredentialOptions{TenantID: g.tenant}
+		// az picks the token's subscription context; it accepts ids and plain names.
+		if len(g.subscriptions) == 1 && cliSubscription.MatchString(g.subscriptions[0]) {
+			opts.Subscription = g.subscriptions[0]
+		}
+		return azidentity.NewAzureCLICredential(opts)
+	}
+	return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+		ClientOptions: azcore.ClientOptions{Cloud: cfg},
+		TenantID:      g.tenant,
+	})
+}
+
+// cliSubscription is what AzureCLICredentialOptions.Subscription accepts.
+var cliSubscription = regexp.MustCompile(`^[0-9A-Za-z_. -]+$`)
+
+// scenarioProblem explains a scenario or state file that could not be loaded.
+func scenarioProblem(path string, err error) error {
+	var se *sim.ScenarioError
+	if errors.As(err, &se) {
+		return &steps.Problem{What: "cli.scenario.bad", Why: "cli.scenario.bad.why", Next: "cli.scenario.bad.next",
+			Args: []any{"Path", se.File, "Line", se.Line, "Column", se.Column, "Detail", se.Msg}, Exit: steps.ExitUsage, Err: err}
+	}
+	return &steps.Problem{What: "cli.scenario.bad", Why: "cli.scenario.bad.why", Next: "cli.scenario.bad.next",
+		Args: []any{"Path", path, "Line", 0, "Column", 0, "Detail", err.Error()}, Exit: steps.ExitUsage, Err: err}
+}

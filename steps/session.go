@@ -1,0 +1,159 @@
+package steps
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
+)
+
+// Session is what the wizard's steps learn and decide, shared between them:
+// the scope step fills the identity, subscriptions, inventory and selection;
+// preflight adds the verdicts. It is changed only in a step's Update, never
+// inside a tea.Cmd.
+type Session struct {
+	Cloud  string // AzureCloud, AzureChinaCloud, AzureUSGovernment
+	Demo   bool
+	Preset Scope
+	Rules  RuleConfig
+
+	Identity      *azure.Identity
+	Subscriptions []azure.Subscription // the chosen ones
+	Inventory     *azure.Inventory     // the fleet of the chosen subscriptions
+	Selected      []string             // ids of the selected VMs, in inventory order
+	Results       []VMResult           // preflight's verdicts for Selected
+	// Revision counts inventory reads: verdicts about an older read are stale
+	// even when the same VMs are selected.
+	Revision int
+}
+
+// SubscriptionIDs are the ids of the chosen subscriptions.
+func (s *Session) SubscriptionIDs() []string {
+	ids := make([]string, len(s.Subscriptions))
+	for i, sub := range s.Subscriptions {
+		ids[i] = sub.ID
+	}
+	return ids
+}
+
+// SelectedVMs returns copies of the selected VMs, so that a scan can fill in
+// their agents without touching the inventory the screen shows.
+func (s *Session) SelectedVMs() []azure.VM {
+	if s.Inventory == nil || len(s.Selected) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(s.Selected))
+	for _, id := range s.Selected {
+		want[id] = true
+	}
+	out := make([]azure.VM, 0, len(s.Selected))
+	for _, vm := range s.Inventory.VMs {
+		if want[vm.ID] {
+			vm.Agent, vm.AgentErr = nil, nil
+			out = append(out, vm)
+		}
+	}
+	return out
+}
+
+// SelectionKey identifies the current selection, so that a step can tell
+// whether what it computed is still about the same VMs.
+func (s *Session) SelectionKey() string {
+	if len(s.Selected) == 0 {
+		return ""
+	}
+	return strconv.Itoa(s.Revision) + "\n" + strings.Join(s.Selected, "\n")
+}
+
+// progressStream carries a long read's progress from its goroutine to the
+// program. Progress is sent without ever blocking the reader: a report not
+// yet shown is replaced by the newer one.
+type progressStream struct {
+	ch     chan tea.Msg
+	mu     *sync.Mutex
+	closed *bool
+}
+
+func newProgressStream() progressStream {
+	return progressStream{ch: make(chan tea.Msg, 1), mu: &sync.Mutex{}, closed: new(bool)}
+}
+
+// send reports progress; it drops an older report still waiting.
+func (p progressStream) send(msg tea.Msg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *p.closed {
+		return
+	}
+	select {
+	case p.ch <- msg:
+	default:
+		select {
+		case <-p.ch:
+		default:
+		}
+		p.ch <- msg
+	}
+}
+
+// close ends the stream; the listener then returns nil.
+func (p progressStream) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !*p.closed {
+		*p.closed = true
+		close(p.ch)
+	}
+}
+
+// next waits for the next progress report (nil once the stream is closed).
+func (p progressStream) next() tea.Cmd {
+	if p.ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		msg, ok := <-p.ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// problemLines renders a Problem for a step body: what happened (marked), why,
+// what to do next, and the raw error dimmed last.
+func problemLines(c *ui.Common, p Problem, w int) []string {
+	st := c.Styles
+	what, why, next := p.Text(c.Tr)
+	var out []string
+	for i, l := range ui.Wrap(what, w-2) {
+		if i == 0 {
+			out = append(out, st.App.Error.Render(ui.VerdictGlyph("blocked")+" "+l))
+			continue
+		}
+		out = append(out, st.App.Error.Render("  "+l))
+	}
+	for _, l := range ui.Wrap(why, w-2) {
+		out = append(out, "  "+st.App.Text.Render(l))
+	}
+	for i, l := range ui.Wrap(next, w-2) {
+		g := "  "
+		if i == 0 {
+			g = st.App.Accent.Render(ui.GlyphCurrent) + " "
+		}
+		out = append(out, g+st.App.Text.Render(l))
+	}
+	if p.Docs != "" {
+		out = append(out, "  "+st.App.Muted.Render(ui.Truncate(p.Docs, w-2)))
+	}
+	if p.Err != nil {
+		for _, l := range ui.Wrap(p.Err.Error(), w-2) {
+			out = append(out, "  "+st.App.Faint.Render(l))
+		}
+	}
+	return out
+}

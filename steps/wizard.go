@@ -1,0 +1,56 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
+)
+
+// WizardAPI is every Azure operation the wizard's steps call: the union of
+// the narrow interfaces each step declares. *azure.Client satisfies it, and so
+// does the simulator-backed client; tests pass a small stub.
+type WizardAPI interface {
+	Identity(ctx context.Context) (azure.Identity, error)
+	Subscriptions(ctx context.Context) ([]azure.Subscription, error)
+	Inventory(ctx context.Context, subscriptions []string, progress func(azure.InventoryProgress)) (*azure.Inventory, error)
+	ReadAgents(ctx context.Context, vms []azure.VM, concurrency int, progress func(done, total int)) error
+}
+
+var (
+	_ WizardAPI = (*azure.Client)(nil)
+	_ scopeAPI  = WizardAPI(nil)
+	_ scanAPI   = WizardAPI(nil)
+)
+
+// WizardOptions are the settings a wizard run starts from.
+type WizardOptions struct {
+	Translator *ui.Translator // nil: English
+	Cloud      string         // AzureCloud, AzureChinaCloud, AzureUSGovernment
+	Demo       bool           // running against the simulated tenant: the header says so
+	Preset     Scope          // from --subscription, --resource-group, --location, --vm, --tag
+	Rules      RuleConfig
+}
+
+// stepIDs are the catalog names of the ten steps of DESIGN §2, in order.
+var stepIDs = []string{"scope", "preflight", "vault", "redundancy", "network", "agent", "review", "apply", "protect", "summary"}
+
+// NewWizard builds the interactive wizard: the shell with its ten steps.
+// Steps 2–9 are not built in this version and say so.
+func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
+	tr := opts.Translator
+	if tr == nil {
+		tr, _ = ui.NewTranslator("en")
+	}
+	c := ui.NewCommon(tr)
+	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules}
+	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api)}
+	for _, id := range stepIDs[2:] {
+		steps = append(steps, newNotBuiltStep(c, id))
+	}
+	badge := ""
+	if opts.Demo {
+		badge = tr.T("shell.demo.badge")
+	}
+	return ui.NewShell(c, steps, ui.ShellOptions{Badge: badge})
+}

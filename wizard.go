@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/backupready/backupready/steps"
+)
+
+// runWizard runs the interactive wizard. It needs a terminal on both ends:
+// without one it says so and points to the headless commands.
+func runWizard(ctx context.Context, d *deps) error {
+	if !d.io.stdinTTY() || !d.io.stdoutTTY() {
+		return &steps.Problem{What: "cli.notty", Why: "cli.notty.why", Next: "cli.notty.next", Exit: steps.ExitUsage}
+	}
+	if d.g.accessible || d.io.getenv("TERM") == "dumb" {
+		return &steps.Problem{What: "cli.accessible.notyet", Why: "cli.accessible.notyet.why", Next: "cli.accessible.notyet.next", Exit: steps.ExitUsage}
+	}
+	client, closeFn, err := d.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	scope := steps.Scope{Subscriptions: d.g.subscriptions}
+	model := steps.NewWizard(client, steps.WizardOptions{
+		Translator: d.tr,
+		Cloud:      d.g.cloud,
+		Demo:       d.g.demo,
+		Preset:     scope,
+	})
+	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(d.io.in), tea.WithOutput(d.io.out)}
+	if d.g.noColor {
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	_, err = tea.NewProgram(model, opts...).Run()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled), errors.Is(err, context.Canceled):
+		return &exitError{code: steps.ExitInterrupted}
+	}
+	return &steps.Problem{What: "cli.tui.failed", Why: "cli.tui.failed.why", Next: "cli.tui.failed.next", Exit: steps.ExitUsage, Err: err}
+}
