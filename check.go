@@ -31,11 +31,11 @@ func newCheckCmd(d *deps, runF func(context.Context, *checkOptions) error) *cobr
 	opts := &checkOptions{d: d}
 	tr := d.tr
 	cmd := &cobra.Command{
-		Use:   "check",
-		Short: tr.T("cli.check.short"),
-		Long:  tr.T("cli.check.long"),
+		Use:     "check",
+		Short:   tr.T("cli.check.short"),
+		Long:    tr.T("cli.check.long"),
 		Example: "  backupready check --demo\n  backupready check --demo --json --location japaneast\n  backupready check --subscription 0000… --tag env=prod",
-		Args:  cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -229,4 +229,3 @@ func (p *progressLine) done() {
 		fmt.Fprint(p.d.io.err, "\r\x1b[2K")
 	}
 }
-

@@ -162,11 +162,11 @@ func preScanLang(args []string, getenv func(string) string) string {
 func newRootCmd(d *deps) *cobra.Command {
 	tr, g := d.tr, d.g
 	root := &cobra.Command{
-		Use:   "backupready",
-		Short: tr.T("cli.root.short"),
-		Long:  tr.T("cli.root.long"),
+		Use:     "backupready",
+		Short:   tr.T("cli.root.short"),
+		Long:    tr.T("cli.root.long"),
 		Example: "  backupready --demo\n  backupready check --demo --json\n  backupready check --subscription 'Contoso Production' --location westeurope",
-		Args:  cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return bindEnv(cmd, d)
 		},

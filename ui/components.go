@@ -219,6 +219,16 @@ func tokenize(s string) []token {
 			endWord()
 			toks = append(toks, token{text: " ", width: 1, space: true})
 			glueNext = false
+		case r < 0x80 && r > ' ':
+			// ASCII punctuation belongs to its word: versions (2.6.1198),
+			// settings (AutoUpdate.Enabled=y) and URLs never break at a dot.
+			if glueNext && word.Len() == 0 && len(toks) > 0 {
+				last := toks[len(toks)-1]
+				toks = toks[:len(toks)-1]
+				word.WriteString(last.text)
+				glueNext = false
+			}
+			word.WriteRune(r)
 		case isClosing(r):
 			endWord()
 			if len(toks) > 0 && !toks[len(toks)-1].space {
@@ -257,10 +267,10 @@ func isWide(r rune) bool {
 
 func isClosing(r rune) bool {
 	// Japanese small kana and the long-vowel mark may not start a line either.
-	return strings.ContainsRune("。、，．！？）」』】》〉：；・ー…,.!?;:)]}％ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻", r)
+	return strings.ContainsRune("。、，．！？）」』】》〉：；・ー…％ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻", r)
 }
 
-func isOpening(r rune) bool { return strings.ContainsRune("（「『【《〈([{", r) }
+func isOpening(r rune) bool { return strings.ContainsRune("（「『【《〈", r) }
 
 // ScrollOffset keeps the cursor row visible in a window of visible rows over
 // total rows, moving the window one row at a time (with a margin of two rows
