@@ -99,7 +99,7 @@ func AgentFromInstanceView(iv *armcompute.VirtualMachineInstanceView) AgentState
 	if iv == nil {
 		return st
 	}
-	st.OSName, st.OSVersion = str(iv.OSName), str(iv.OSVersion)
+	st.OSName, st.OSVersion = intern(str(iv.OSName)), intern(str(iv.OSVersion))
 	if iv.HyperVGeneration != nil {
 		st.HyperVGen = string(*iv.HyperVGeneration)
 	}
@@ -110,18 +110,18 @@ func AgentFromInstanceView(iv *armcompute.VirtualMachineInstanceView) AgentState
 		code := *s.Code
 		switch {
 		case strings.HasPrefix(code, "PowerState/"):
-			st.PowerState = strings.ToLower(strings.TrimPrefix(code, "PowerState/"))
+			st.PowerState = intern(strings.ToLower(strings.TrimPrefix(code, "PowerState/")))
 		case strings.HasPrefix(code, "ProvisioningState/"):
-			st.Provision = strings.ToLower(strings.TrimPrefix(code, "ProvisioningState/"))
+			st.Provision = intern(strings.ToLower(strings.TrimPrefix(code, "ProvisioningState/")))
 		}
 	}
 	if a := iv.VMAgent; a != nil {
-		st.Version = str(a.VMAgentVersion)
+		st.Version = intern(str(a.VMAgentVersion))
 		for _, s := range a.Statuses {
 			if s == nil {
 				continue
 			}
-			st.Status, st.Code, st.Message = str(s.DisplayStatus), str(s.Code), str(s.Message)
+			st.Status, st.Code, st.Message = intern(str(s.DisplayStatus)), intern(str(s.Code)), intern(str(s.Message))
 			break
 		}
 	}
@@ -129,14 +129,14 @@ func AgentFromInstanceView(iv *armcompute.VirtualMachineInstanceView) AgentState
 		if e == nil {
 			continue
 		}
-		es := ExtensionState{Name: str(e.Name), Type: str(e.Type), Version: str(e.TypeHandlerVersion)}
+		es := ExtensionState{Name: intern(str(e.Name)), Type: intern(str(e.Type)), Version: intern(str(e.TypeHandlerVersion))}
 		for _, s := range e.Statuses {
 			if s == nil {
 				continue
 			}
-			es.Code, es.Message = str(s.Code), str(s.Message)
+			es.Code, es.Message = intern(str(s.Code)), intern(str(s.Message))
 			if s.Level != nil {
-				es.Level = string(*s.Level)
+				es.Level = intern(string(*s.Level))
 			}
 			break
 		}

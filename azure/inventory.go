@@ -3,8 +3,11 @@ package azure
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
+	"unique"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
 	"golang.org/x/sync/errgroup"
@@ -91,24 +94,37 @@ func (c *Client) query(ctx context.Context, op, q string, subscriptions []string
 	}
 	read := 0
 	for {
-		resp, err := c.graph.Resources(ctx, req, nil)
+		// The SDK decodes the page into a tree of maps; reading the captured
+		// body instead lets that tree go at once and skips a re-encode.
+		var raw *http.Response
+		resp, err := c.graph.Resources(runtime.WithCaptureResponse(ctx, &raw), req, nil)
 		if err != nil {
 			return Classify(op, err)
 		}
-		rows, err := rowsOf(resp.Data)
+		resp.Data = nil
+		var page struct {
+			Data         []json.RawMessage `json:"data"`
+			SkipToken    *string           `json:"$skipToken"`
+			TotalRecords *int64            `json:"totalRecords"`
+		}
+		body, err := runtime.Payload(raw)
+		if err == nil {
+			err = json.Unmarshal(body, &page)
+		}
 		if err != nil {
 			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
 		}
-		for _, row := range rows {
+		for i, row := range page.Data {
 			if err := fn(row); err != nil {
 				return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
 			}
+			page.Data[i] = nil
 		}
-		read += len(rows)
+		read += len(page.Data)
 		if progress != nil {
 			total := read
-			if resp.TotalRecords != nil {
-				total = int(*resp.TotalRecords)
+			if page.TotalRecords != nil {
+				total = int(*page.TotalRecords)
 			}
 			progress(read, total)
 		}
@@ -117,22 +133,6 @@ func (c *Client) query(ctx context.Context, op, q string, subscriptions []string
 		}
 		req.Options.SkipToken = resp.SkipToken
 	}
-}
-
-// rowsOf turns Resource Graph's object-array data into one raw JSON value per row.
-func rowsOf(data any) ([]json.RawMessage, error) {
-	if data == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return nil, err
-	}
-	var rows []json.RawMessage
-	if err := json.Unmarshal(b, &rows); err != nil {
-		return nil, err
-	}
-	return rows, nil
 }
 
 // idRef is ARM's {"id": "..."} sub-resource reference.
@@ -168,7 +168,7 @@ func (d diskJSON) disk() Disk {
 	out := Disk{Name: d.Name, SizeGB: d.DiskSizeGB, WriteAccelerator: d.WriteAcceleratorEnabled}
 	if d.ManagedDisk != nil {
 		out.Managed = true
-		out.StorageType = d.ManagedDisk.StorageAccountType
+		out.StorageType = intern(d.ManagedDisk.StorageAccountType)
 	}
 	if d.Vhd != nil && d.ManagedDisk == nil {
 		out.Managed = false
@@ -255,21 +255,21 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 		return VM{}, err
 	}
 	vm := VM{
-		ID: r.ID, Name: r.Name, SubscriptionID: r.SubscriptionID, ResourceGroup: r.ResourceGroup,
-		Location: NormalizeLocation(r.Location), Tags: r.Tags,
+		ID: r.ID, Name: r.Name, SubscriptionID: intern(r.SubscriptionID), ResourceGroup: intern(r.ResourceGroup),
+		Location: intern(NormalizeLocation(r.Location)), Tags: internTags(r.Tags),
 		Classic:      strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines"),
-		Provisioning: r.Properties.ProvisioningState,
+		Provisioning: intern(r.Properties.ProvisioningState),
 	}
 	p := r.Properties
 	if p.HardwareProfile != nil {
-		vm.Size = p.HardwareProfile.VMSize
+		vm.Size = intern(p.HardwareProfile.VMSize)
 	}
 	if sp := p.StorageProfile; sp != nil {
 		if ir := sp.ImageReference; ir != nil {
-			vm.Image = Image{Publisher: ir.Publisher, Offer: ir.Offer, SKU: ir.SKU, Version: ir.Version, Custom: ir.ID != "" && ir.Publisher == ""}
+			vm.Image = Image{Publisher: intern(ir.Publisher), Offer: intern(ir.Offer), SKU: intern(ir.SKU), Version: intern(ir.Version), Custom: ir.ID != "" && ir.Publisher == ""}
 		}
 		if od := sp.OSDisk; od != nil {
-			vm.OSType = od.OSType
+			vm.OSType = intern(od.OSType)
 			vm.OSDisk = od.disk()
 			vm.EphemeralOS = od.DiffDiskSettings != nil && strings.EqualFold(od.DiffDiskSettings.Option, "Local")
 		}
@@ -291,21 +291,21 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 		}
 	}
 	if p.SecurityProfile != nil {
-		vm.SecurityType = p.SecurityProfile.SecurityType
+		vm.SecurityType = intern(p.SecurityProfile.SecurityType)
 	}
 	if p.NetworkProfile != nil {
 		for _, n := range p.NetworkProfile.NetworkInterfaces {
 			if n.ID != "" {
-				vm.NICIDs = append(vm.NICIDs, n.ID)
+				vm.NICIDs = append(vm.NICIDs, intern(n.ID))
 			}
 		}
 	}
 	if p.Extended != nil && p.Extended.InstanceView != nil {
 		iv := p.Extended.InstanceView
 		if iv.PowerState != nil {
-			vm.PowerState = strings.TrimPrefix(strings.ToLower(iv.PowerState.Code), "powerstate/")
+			vm.PowerState = intern(strings.TrimPrefix(strings.ToLower(iv.PowerState.Code), "powerstate/"))
 		}
-		vm.OSName, vm.OSVersion = iv.OSName, iv.OSVersion
+		vm.OSName, vm.OSVersion = intern(iv.OSName), intern(iv.OSVersion)
 	}
 	// Unmatched left-outer joins come back as null, "" or {}: anything that is
 	// not the expected shape means "none".
@@ -334,10 +334,10 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 }
 
 func (n nicJSON) nic() NIC {
-	out := NIC{ID: n.ID, NSGID: refID(n.NetworkSecurityGroup), Primary: n.Primary != nil && *n.Primary}
+	out := NIC{ID: intern(n.ID), NSGID: intern(refID(n.NetworkSecurityGroup)), Primary: n.Primary != nil && *n.Primary}
 	for _, ip := range n.IPConfigurations {
 		if s := refID(ip.Properties.Subnet); s != "" {
-			out.SubnetIDs = append(out.SubnetIDs, s)
+			out.SubnetIDs = append(out.SubnetIDs, intern(s))
 		}
 		if ip.Properties.PrivateIPAddress != "" {
 			out.PrivateIPs = append(out.PrivateIPs, ip.Properties.PrivateIPAddress)
@@ -532,4 +532,25 @@ func subAndGroup(id string) (sub, rg string) {
 		}
 	}
 	return sub, rg
+}
+
+// intern returns the canonical copy of s. A fleet repeats the same
+// subscription, group, region, subnet and NSG ids thousands of times; sharing
+// them keeps the inventory small.
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
+}
+
+func internTags(tags map[string]string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		out[intern(k)] = intern(v)
+	}
+	return out
 }

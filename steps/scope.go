@@ -115,6 +115,7 @@ type QueryError struct {
 	Reason    string // "unknown", or a TagError reason
 }
 
+// Error is for logs; the screen says it with queryErrorText.
 func (e *QueryError) Error() string { return "filter " + strconv.Quote(e.Term) + ": " + e.Reason }
 
 // ParseVMQuery reads a VM filter. Values may be quoted ("tag:owner=Ada L").
@@ -1029,7 +1030,7 @@ func (m scopeStep) vmView(w, h int) string {
 	lines = append(lines, m.vmFilter.View(w, x))
 	switch {
 	case m.queryErr != nil:
-		lines = append(lines, st.App.Error.Render(ui.Truncate(queryErrorText(tr, m.queryErr), w)))
+		lines = append(lines, styleLines(ui.WrapLines(queryErrorText(tr, m.queryErr), w, 2), st.App.Error)...)
 	case m.query.Empty():
 		lines = append(lines, st.App.Faint.Render(ui.Truncate(tr.T("scope.vms.example"), w)))
 	default:

@@ -321,3 +321,34 @@ func TestScopeSignInFailure(t *testing.T) {
 	hs.key('r')
 	hs.waitText("Contoso Production")
 }
+
+func TestScopeReadFailuresRetry(t *testing.T) {
+	tr := translator(t, "en")
+	api := &stubAPI{subsErr: &azure.Error{Kind: azure.KindForbidden, Op: "list-subscriptions", Status: 403, Code: "AuthorizationFailed"}}
+	hs := newHarness(t, api, demoOpts(t, "en"), 80, 24)
+	what, _, _ := Explain(api.subsErr).Text(tr)
+	s := hs.waitText(tr.T("scope.retry"))
+	if !strings.Contains(s.view, strings.Fields(what)[0]) || !strings.Contains(s.view, "AuthorizationFailed") {
+		t.Errorf("the problem and the raw error should be shown:\n%s", s.view)
+	}
+	hs.next()
+	if s := hs.now(); s.status != tr.T("scope.retry") {
+		t.Errorf("Next after a failure should say how to retry, got %q", s.status)
+	}
+	api.subsErr = nil
+	api.invErr = &azure.Error{Kind: azure.KindThrottled, Op: "graph-vms", Status: 429}
+	hs.key('r')
+	hs.waitText("Contoso Production")
+	hs.space()
+	hs.enter()
+	hs.waitText(tr.T("scope.retry"))
+	api.invErr = nil
+	hs.key('r')
+	hs.waitText("web-01")
+	api.mu.Lock()
+	calls := api.invCalls
+	api.mu.Unlock()
+	if calls != 2 {
+		t.Errorf("%d inventory reads, want 2", calls)
+	}
+}

@@ -150,10 +150,17 @@ func problemLines(c *ui.Common, p Problem, w int) []string {
 	if p.Docs != "" {
 		out = append(out, "  "+st.App.Muted.Render(ui.Truncate(p.Docs, w-2)))
 	}
-	if p.Err != nil {
-		for _, l := range ui.Wrap(p.Err.Error(), w-2) {
+	if p.Err != nil && !bareKind(p.Err) {
+		for _, l := range ui.WrapLines(p.Err.Error(), w-2, 2) {
 			out = append(out, "  "+st.App.Faint.Render(l))
 		}
 	}
 	return out
+}
+
+// bareKind reports an Azure error that carries nothing but its kind: its
+// text ("sign-in: signIn") would add nothing to the explanation above it.
+func bareKind(err error) bool {
+	e, ok := azure.AsError(err)
+	return ok && e.Status == 0 && e.Code == "" && e.Message == "" && e.Err == nil
 }

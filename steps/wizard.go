@@ -48,9 +48,9 @@ func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	for _, id := range stepIDs[2:] {
 		steps = append(steps, newNotBuiltStep(c, id))
 	}
-	badge := ""
+	var shell ui.ShellOptions
 	if opts.Demo {
-		badge = tr.T("shell.demo.badge")
+		shell.Badge, shell.BadgeShort = tr.T("shell.demo.badge"), tr.T("shell.demo.short")
 	}
-	return ui.NewShell(c, steps, ui.ShellOptions{Badge: badge})
+	return ui.NewShell(c, steps, shell)
 }

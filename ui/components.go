@@ -177,6 +177,9 @@ func wrapPara(s string, w int) []string {
 				head = ansi.Cut(t.text, 0, w+1)
 				hw = ansi.StringWidth(head)
 			}
+			if head == "" || hw == 0 { // nothing measurable left: keep the rest
+				break
+			}
 			lines = append(lines, head)
 			t.text = t.text[len(head):]
 			t.width -= hw
@@ -219,6 +222,11 @@ func tokenize(s string) []token {
 			endWord()
 			toks = append(toks, token{text: " ", width: 1, space: true})
 			glueNext = false
+		case r < 0x80 && r > ' ' && word.Len() == 0 && strings.ContainsRune(")]}.,;:!?%", r) && len(toks) > 0 && !toks[len(toks)-1].space:
+			// Closing punctuation right after a wide character stays with it.
+			last := &toks[len(toks)-1]
+			last.text += string(r)
+			last.width++
 		case r < 0x80 && r > ' ':
 			// ASCII punctuation belongs to its word: versions (2.6.1198),
 			// settings (AutoUpdate.Enabled=y) and URLs never break at a dot.
@@ -243,6 +251,13 @@ func tokenize(s string) []token {
 			appendTok(token{text: string(r), width: ansi.StringWidth(string(r))})
 			glueNext = true
 		case isWide(r):
+			if word.Len() > 0 && strings.Trim(word.String(), "([{") == "" {
+				// An opening bracket stays with the character it opens.
+				word.WriteRune(r)
+				toks = append(toks, token{text: word.String(), width: ansi.StringWidth(word.String())})
+				word.Reset()
+				continue
+			}
 			endWord()
 			appendTok(token{text: string(r), width: ansi.StringWidth(string(r))})
 		default:
@@ -434,23 +449,29 @@ func (t Table) Render(width, height int) string {
 func (t Table) row(r int, shown, widths []int, gap string, width int) string {
 	var b strings.Builder
 	isCur := r == t.Cursor
-	sel := func(st lipgloss.Style) lipgloss.Style {
+	plain := lipgloss.NewStyle()
+	// Only the cursor row needs styling between cells (its background).
+	fill := func(s string) string {
 		if isCur {
-			return st.Inherit(t.CursorStyle)
+			return t.CursorStyle.Render(s)
 		}
-		return st
+		return s
 	}
+	used := 2 + t.LeadWidth
 	if isCur {
-		b.WriteString(sel(t.MarkerStyle).Render(GlyphCursor + " "))
+		b.WriteString(t.MarkerStyle.Inherit(t.CursorStyle).Render(GlyphCursor + " "))
 	} else {
 		b.WriteString("  ")
 	}
 	if t.Lead != nil {
-		b.WriteString(sel(lipgloss.NewStyle()).Render(Fit(t.Lead(r), t.LeadWidth)))
+		b.WriteString(fill(Fit(t.Lead(r), t.LeadWidth)))
+	} else {
+		b.WriteString(fill(strings.Repeat(" ", t.LeadWidth)))
 	}
 	for k, i := range shown {
 		if k > 0 {
-			b.WriteString(sel(lipgloss.NewStyle()).Render(gap))
+			b.WriteString(fill(gap))
+			used += len(gap)
 		}
 		text := t.Cell(r, i)
 		var cell string
@@ -459,17 +480,22 @@ func (t Table) row(r int, shown, widths []int, gap string, width int) string {
 		} else {
 			cell = Fit(text, widths[k])
 		}
-		st := lipgloss.NewStyle()
+		used += widths[k]
+		st := plain
 		if t.Style != nil {
 			st = t.Style(r, i)
 		}
-		b.WriteString(sel(st).Render(cell))
+		if isCur {
+			st = st.Inherit(t.CursorStyle)
+		}
+		b.WriteString(st.Render(cell))
 	}
-	line := b.String()
-	if pad := width - ansi.StringWidth(line); pad > 0 {
-		line += sel(lipgloss.NewStyle()).Render(strings.Repeat(" ", pad))
+	if used < width {
+		b.WriteString(fill(strings.Repeat(" ", width-used)))
+	} else if used > width {
+		return Fit(b.String(), width)
 	}
-	return Fit(line, width)
+	return b.String()
 }
 
 // Bar is a progress bar exactly w cells wide.

@@ -66,8 +66,9 @@ func TestWrap(t *testing.T) {
 		{name: "opening stays with next", in: "あいう（えお）", w: 8, want: []string{"あいう", "（えお）"}},
 		{name: "mixed", in: "VM エージェントが必要です", w: 10, want: []string{"VM エー", "ジェントが", "必要です"}},
 		{name: "newlines", in: "a\nb", w: 5, want: []string{"a", "b"}},
+		{name: "ascii brackets around cjk", in: "選んでください。[確認] ステップで", w: 14, want: []string{"選んでくださ", "い。[確認] ス", "テップで"}},
 		{name: "dots stay in words", in: "set AutoUpdate.Enabled=y now", w: 12, want: []string{"set", "AutoUpdate.E", "nabled=y now"}},
-		{name: "version after cjk", in: "代理版本2.6.1198.700过旧", w: 14, want: []string{"代理版本2.6.11", "98.700过旧"}},
+		{name: "version after cjk", in: "代理版本2.6.1198.700过旧", w: 14, want: []string{"代理版本", "2.6.1198.700过", "旧"}},
 		{name: "empty", in: "", w: 5, want: []string{""}},
 	}
 	for _, tt := range tests {

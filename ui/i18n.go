@@ -79,6 +79,11 @@ func (t *Translator) T(key string, args ...any) string {
 		cfg.TemplateData = data
 	}
 	s, err := t.localizer.Localize(cfg)
+	if (err != nil || s == "") && cfg.PluralCount != nil {
+		// A message without plural forms: "Count" is just an argument.
+		cfg.PluralCount = nil
+		s, err = t.localizer.Localize(cfg)
+	}
 	if err != nil || s == "" {
 		s = key
 	}

@@ -74,3 +74,15 @@ func TestTranslatorFillsArgs(t *testing.T) {
 		t.Fatalf("args not filled: %q", got)
 	}
 }
+
+func TestCountOnMessageWithoutPluralForms(t *testing.T) {
+	tr, err := NewTranslator("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 1, 2} {
+		if got := tr.T("test.greeting", "Name", "Ada", "Count", n); !strings.Contains(got, "Ada") {
+			t.Fatalf("Count=%d: %q", n, got)
+		}
+	}
+}

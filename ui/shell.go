@@ -102,8 +102,9 @@ func (c *Common) SetDark(isDark bool) {
 // ShellOptions are the shell's settings.
 type ShellOptions struct {
 	// Badge is shown at the right of the header, e.g. that the session runs
-	// against the simulated tenant. Already translated; "" for none.
-	Badge string
+	// against the simulated tenant; BadgeShort replaces it when the window is
+	// narrow. Already translated; "" for none.
+	Badge, BadgeShort string
 }
 
 // Shell is the program's only tea.Model: a step rail, the current step's
@@ -118,11 +119,13 @@ type Shell struct {
 	status string // a refused action's reason, until the next key
 	help   help.Model
 	badge  string
+	// badgeShort replaces badge in narrow windows.
+	badgeShort string
 }
 
 // NewShell builds the shell around steps (at least one).
 func NewShell(c *Common, steps []Step, opts ShellOptions) *Shell {
-	s := &Shell{c: c, steps: steps, help: help.New(), badge: opts.Badge}
+	s := &Shell{c: c, steps: steps, help: help.New(), badge: opts.Badge, badgeShort: opts.BadgeShort}
 	s.styleHelp()
 	return s
 }
@@ -284,6 +287,10 @@ func (s *Shell) layout() layout {
 	var l layout
 	w := s.width
 	l.footer = s.footer()
+	if s.more && s.height-3-len(l.footer) < len(s.steps) {
+		// No room for the full help without hiding steps: keep two lines.
+		l.footer = s.shortFooter()
+	}
 	l.mainH = s.height - 3 - len(l.footer)
 	l.compact = w < compactWidth
 	if l.compact {
@@ -374,17 +381,23 @@ func (s *Shell) header() string {
 	x := s.c.Extra
 	title := s.c.Tr.T("app.name")
 	counter := s.c.Tr.T("shell.step.counter", "N", s.cur+1, "Total", len(s.steps), "Title", s.steps[s.cur].Title())
-	right := ""
-	if s.badge != "" {
-		right = x.Badge.Render(s.badge) + " "
-	}
 	left := " " + x.Header.Render(title) + "  " + x.Counter.Render(counter)
-	room := s.width - Width(right)
-	if room < Width(left)+1 {
-		right = ""
-		room = s.width
+	// The whole counter with the whole badge; else the short badge; else the
+	// short badge and a cut counter; the badge goes last, for a trainer must
+	// always see that this is the simulated tenant.
+	right := ""
+	switch lw := Width(left); {
+	case s.badge != "" && lw+Width(s.badge)+1 <= s.width:
+		right = s.badge
+	case s.badgeShort != "" && lw+Width(s.badgeShort)+1 <= s.width:
+		right = s.badgeShort
+	case s.badgeShort != "" && s.width-Width(s.badgeShort)-1 >= Width(" "+title)+12:
+		right = s.badgeShort
 	}
-	return Fit(left, room) + right
+	if right != "" {
+		right = x.Badge.Render(right) + " "
+	}
+	return Fit(left, s.width-Width(right)) + right
 }
 
 func (s *Shell) rail(l layout) []string {
@@ -447,18 +460,30 @@ func (s *Shell) explainBelow(l layout) []string {
 func (s *Shell) footer() []string {
 	k := s.c.Keys
 	step := s.steps[s.cur]
-	s.help.SetWidth(max(s.width-2, 1))
+	h := s.help // a copy: drawing never changes the model
+	h.SetWidth(max(s.width-2, 1))
 	nav := k.Nav(step.Capturing(), s.more)
 	if s.more {
 		full := k.WithStep(step.Keys()).FullHelp()
 		full[len(full)-1] = nav
-		return Lines(s.help.FullHelpView(full))
+		return Lines(h.FullHelpView(full))
 	}
-	first := s.help.ShortHelpView(step.Keys())
+	return s.shortFooter()
+}
+
+// shortFooter is the two-line help bar: the step's keys (or the reason an
+// action was refused), then navigation.
+func (s *Shell) shortFooter() []string {
+	k := s.c.Keys
+	step := s.steps[s.cur]
+	h := s.help
+	h.SetWidth(max(s.width-2, 1))
+	nav := k.Nav(step.Capturing(), s.more)
+	first := h.ShortHelpView(step.Keys())
 	if s.status != "" {
 		first = s.c.Extra.Status.Render(s.status)
 	}
-	return []string{first, s.help.ShortHelpView(nav)}
+	return []string{first, h.ShortHelpView(nav)}
 }
 
 // smallView is the only screen below MinWidth×MinHeight: what is wrong, the

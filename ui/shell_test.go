@@ -87,7 +87,7 @@ func newTestShell(lang string) (*Shell, []*fakeStep) {
 		fakes = append(fakes, f)
 		steps = append(steps, f)
 	}
-	return NewShell(NewCommon(tr), steps, ShellOptions{Badge: tr.T("shell.demo.badge")}), fakes
+	return NewShell(NewCommon(tr), steps, ShellOptions{Badge: tr.T("shell.demo.badge"), BadgeShort: tr.T("shell.demo.short")}), fakes
 }
 
 func send(s *Shell, msgs ...tea.Msg) tea.Cmd {

@@ -237,6 +237,7 @@ type rgInfo struct {
 	name     string
 	location string
 	doc      *resource // a Microsoft.Resources/resourceGroups document, if any
+	locFrom  string    // key of the resource the location was taken from
 }
 
 // view returns the indexes of the current state. The caller holds c.mu.
@@ -259,8 +260,10 @@ func (c *Cloud) view() *derived {
 		}
 		if r.typeKey == typeResourceGroup {
 			info.doc, info.name, info.location = r, r.Name, r.Location
-		} else if info.location == "" && info.doc == nil {
-			info.location = r.Location
+		} else if info.doc == nil && r.Location != "" && (info.locFrom == "" || r.key < info.locFrom) {
+			// no resource group document: take the location of its first
+			// resource by id, so that the answer does not depend on map order
+			info.location, info.locFrom = normLocation(r.Location), r.key
 		}
 	}
 	c.cache = d

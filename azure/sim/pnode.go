@@ -60,6 +60,7 @@ type pnode struct {
 	items     []*pnode // array elements
 	raw       []byte   // the value as JSON (JSON input: a slice of the input)
 	shallow   bool     // JSON input: nested values of this object were skipped
+	aliased   bool     // YAML: an alias refers to this node
 }
 
 type pkey struct {
@@ -519,6 +520,7 @@ func (cv *yamlConv) conv(n ast.Node) (*pnode, error) {
 		if !ok {
 			return nil, yamlErr(n, "unknown YAML alias *%s", name)
 		}
+		p.aliased = true
 		return p, nil
 	case *ast.MappingNode:
 		out := &pnode{kind: kindObject, line: l, col: c}
@@ -604,12 +606,19 @@ func (cv *yamlConv) member(out *pnode, mv *ast.MappingValueNode) error {
 	return nil
 }
 
-// toJSON renders a pnode as JSON. Aliased subtrees are expanded; budget stops
-// a "billion laughs" document from expanding without end.
+// toJSON renders a pnode as JSON. Aliased subtrees are expanded each time;
+// budget counts the nodes written inside them, so that a "billion laughs"
+// document fails fast instead of expanding without end.
 func (n *pnode) toJSON(buf *bytes.Buffer, budget *int) error {
-	*budget--
-	if *budget < 0 {
-		return &posError{line: n.line, col: n.col, msg: "document too large after expanding YAML aliases"}
+	return n.writeJSON(buf, budget, false)
+}
+
+func (n *pnode) writeJSON(buf *bytes.Buffer, budget *int, inAlias bool) error {
+	if inAlias = inAlias || n.aliased; inAlias {
+		*budget--
+		if *budget < 0 {
+			return &posError{line: n.line, col: n.col, msg: "document too large after expanding YAML aliases"}
+		}
 	}
 	if n.raw != nil && !n.shallow {
 		buf.Write(n.raw)
@@ -632,7 +641,7 @@ func (n *pnode) toJSON(buf *bytes.Buffer, budget *int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := it.toJSON(buf, budget); err != nil {
+			if err := it.writeJSON(buf, budget, inAlias); err != nil {
 				return err
 			}
 		}
@@ -649,7 +658,7 @@ func (n *pnode) toJSON(buf *bytes.Buffer, budget *int) error {
 			}
 			writeJSONString(buf, k.name)
 			buf.WriteByte(':')
-			if err := k.val.toJSON(buf, budget); err != nil {
+			if err := k.val.writeJSON(buf, budget, inAlias); err != nil {
 				return err
 			}
 		}

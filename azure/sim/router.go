@@ -90,8 +90,19 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 		return r.respond(req, &armError{status: http.StatusNotFound, code: "ResourceNotFound",
 			message: fmt.Sprintf("The simulated Azure has no resource at '%s'.", req.URL.Path)}), nil
 	}
-	req = req.WithContext(context.WithValue(ctx, reqInfoKey{}, info))
+	// The fakes of armcompute, armnetwork and armrecoveryservicesbackup close
+	// their result channel when the request context ends while their handler
+	// goroutine may still send on it ("send on closed channel" panics the
+	// process). Their handlers never block, so they get a context that is
+	// never cancelled, and cancellation is honoured here instead.
+	req = req.WithContext(context.WithValue(context.WithoutCancel(ctx), reqInfoKey{}, info))
 	resp, err := m.do(req)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return nil, ctxErr
+	}
 	if err != nil {
 		var ae *armError
 		if errors.As(err, &ae) {
@@ -250,9 +261,6 @@ func (m *fakeModule) do(req *http.Request) (*http.Response, error) {
 	var ae *armError
 	if errors.As(err, &ae) {
 		return nil, ae
-	}
-	if ctxErr := req.Context().Err(); ctxErr != nil {
-		return nil, ctxErr
 	}
 	// "fake for method X not implemented", unparsable paths and the like:
 	// never worth a retry.

@@ -168,7 +168,7 @@ func LoadScenario(data []byte, filename string) (sc *Scenario, err error) {
 			return nil, toScenarioError(filename, perr)
 		}
 	}
-	d := &decoder{file: filename, budget: yamlNodeBudget}
+	d := &decoder{file: filename, budget: aliasBudget}
 	sc = d.scenario(root)
 	if d.err != nil {
 		return nil, d.err
@@ -191,12 +191,12 @@ func toScenarioError(file string, err error) *ScenarioError {
 type decoder struct {
 	file   string
 	err    *ScenarioError
-	budget int // YAML nodes left to write as JSON (aliases expand)
+	budget int // YAML nodes that aliases may still expand to
 }
 
-// yamlNodeBudget bounds the JSON written for all documents of a YAML file,
-// so that a "billion laughs" of aliases fails fast instead of eating memory.
-const yamlNodeBudget = 8_000_000
+// aliasBudget bounds the nodes YAML aliases expand to in a whole file, so
+// that a "billion laughs" fails fast instead of eating memory.
+const aliasBudget = 1_000_000
 
 func (d *decoder) failAt(line, col int, format string, args ...any) {
 	if d.err != nil {
