@@ -74,7 +74,7 @@ const (
 
 // Widths where the layout changes.
 const (
-	wideWidth    = 100 // explanation beside the body
+	wideWidth    = 120 // explanation beside the body; narrower, it folds below
 	compactWidth = 80  // below: the rail shows numbers only
 )
 

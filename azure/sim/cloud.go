@@ -110,6 +110,7 @@ func New(sc *Scenario, opts Options) (*Cloud, error) {
 		}
 	}
 	c.router = c.newRouter()
+	c.warmGraph()
 	if created && opts.StatePath != "" {
 		if err := c.Save(); err != nil {
 			return nil, err

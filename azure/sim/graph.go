@@ -224,6 +224,22 @@ func decodeSkipToken(tok string) (graphKind, string, bool) {
 	return k, parts[2], true
 }
 
+// warmGraph builds the Resource Graph rows of the current state ahead of the
+// first query (the tables are rebuilt lazily after a change).
+func (c *Cloud) warmGraph() {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var wg sync.WaitGroup
+	for k := graphKind(0); k < graphKinds; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.graphTable(k)
+		}()
+	}
+	wg.Wait()
+}
+
 // graphTable returns the rows of a query kind for the current state,
 // building them on first use. Caller holds c.mu (read).
 func (c *Cloud) graphTable(kind graphKind) *graphTable {
@@ -370,7 +386,7 @@ func (c *Cloud) buildVMRows() *graphTable {
 			}
 		}
 		buf.WriteByte('}')
-		nicRows[i] = &nicJoin{key: r.key, data: buf.Bytes()}
+		nicRows[i] = &nicJoin{key: r.key, data: bytes.Clone(buf.Bytes())}
 		nicVM[i] = strings.ToLower(ref.ID)
 	})
 	nics := map[string][]nicJoin{}
@@ -396,6 +412,7 @@ func (c *Cloud) buildVMRows() *graphTable {
 	parallelFor(len(vmRes), func(i int) {
 		r := vmRes[i]
 		var buf bytes.Buffer
+		buf.Grow(len(r.doc) + 1024)
 		ms := members(r.doc)
 		tags := objectOrNil(member(ms, "tags"))
 		props := vmGraphProperties(members(objectOrNil(member(ms, "properties"))))
@@ -416,7 +433,7 @@ func (c *Cloud) buildVMRows() *graphTable {
 			buf.Write(protectionPack(it))
 		}
 		buf.WriteByte('}')
-		rows[i] = graphRow{key: r.key, data: buf.Bytes()}
+		rows[i] = graphRow{key: r.key, data: bytes.Clone(buf.Bytes())}
 	})
 	t := &graphTable{perSub: map[string][]graphRow{}}
 	for i, r := range vmRes {

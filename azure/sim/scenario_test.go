@@ -208,6 +208,11 @@ func TestDanglingReferencesAndMissingFields(t *testing.T) {
 			}
 		}
 	}
+	// a stopped VM's instance view keeps its statuses but drops the agent
+	st, err := cl.InstanceView(ctx, "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/stopped")
+	if err != nil || st.PowerState != "stopped" || st.Status != "" || st.Version != "" || st.Provision != "succeeded" {
+		t.Errorf("stopped VM instance view %+v %v", st, err)
+	}
 	// the disabled subscription's resources are still readable
 	inv, err = cl.Inventory(ctx, []string{"33333333-3333-3333-3333-333333333333"}, nil)
 	if err != nil || len(inv.VMs) != 1 {
