@@ -60,7 +60,9 @@ func New(cred azcore.TokenCredential, opts *arm.ClientOptions) (*Client, error) 
 	if c.tenants, err = armsubscriptions.NewTenantsClient(cred, opts); err != nil {
 		return nil, Classify("create-clients", err)
 	}
-	if c.graph, err = armresourcegraph.NewClient(cred, opts); err != nil {
+	graphOpts := *opts
+	graphOpts.PerCallPolicies = append(append([]policy.Policy(nil), opts.PerCallPolicies...), takeRows{})
+	if c.graph, err = armresourcegraph.NewClient(cred, &graphOpts); err != nil {
 		return nil, Classify("create-clients", err)
 	}
 	return c, nil

@@ -3,11 +3,9 @@ package azure
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"unique"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
 	"golang.org/x/sync/errgroup"
@@ -94,33 +92,18 @@ func (c *Client) query(ctx context.Context, op, q string, subscriptions []string
 	}
 	read := 0
 	for {
-		// The SDK decodes the page into a tree of maps; reading the captured
-		// body instead lets that tree go at once and skips a re-encode.
-		var raw *http.Response
-		resp, err := c.graph.Resources(runtime.WithCaptureResponse(ctx, &raw), req, nil)
+		var page graphPage
+		resp, err := c.graph.Resources(context.WithValue(ctx, graphPageKey{}, &page), req, nil)
 		if err != nil {
 			return Classify(op, err)
 		}
-		resp.Data = nil
-		var page struct {
-			Data         []json.RawMessage `json:"data"`
-			SkipToken    *string           `json:"$skipToken"`
-			TotalRecords *int64            `json:"totalRecords"`
-		}
-		body, err := runtime.Payload(raw)
-		if err == nil {
-			err = json.Unmarshal(body, &page)
-		}
-		if err != nil {
-			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
-		}
-		for i, row := range page.Data {
+		for i, row := range page.Rows {
 			if err := fn(row); err != nil {
 				return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
 			}
-			page.Data[i] = nil
+			page.Rows[i] = nil
 		}
-		read += len(page.Data)
+		read += len(page.Rows)
 		if progress != nil {
 			total := read
 			if page.TotalRecords != nil {
