@@ -248,3 +248,54 @@ func TestRealAzureSignInFailureExits3(t *testing.T) {
 		t.Fatalf("stderr should say to run az login or set AZURE_* variables: %q", stderr)
 	}
 }
+
+// A scenario with dangling references and missing optional fields still gives
+// a report naming every VM, with warn/unknown findings instead of a crash.
+func TestCheckToleratesDanglingReferences(t *testing.T) {
+	const sub = "11111111-1111-4111-8111-111111111111"
+	scenario := `subscriptions: [{id: ` + sub + `, name: Sparse, tenantId: t}]
+resources:
+  - id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/bare
+    name: bare
+    type: Microsoft.Compute/virtualMachines
+    location: westeurope
+    properties: {}
+  - id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/dangling
+    name: dangling
+    type: Microsoft.Compute/virtualMachines
+    location: westeurope
+    properties:
+      storageProfile: {osDisk: {osType: Linux, managedDisk: {storageAccountType: Premium_LRS}}}
+      networkProfile: {networkInterfaces: [{id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/gone}]}
+  - id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/orphan
+    name: orphan
+    type: Microsoft.Network/networkInterfaces
+    location: westeurope
+    properties:
+      virtualMachine: {id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/dangling2}
+      networkSecurityGroup: {id: /subscriptions/` + sub + `/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/missing}
+`
+	path := filepath.Join(t.TempDir(), "sparse.yaml")
+	if err := os.WriteFile(path, []byte(scenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, false, "check", "--scenario", path, "--json")
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := decodeReport(t, stdout)
+	if len(r.VMs) != 2 {
+		t.Fatalf("want both VMs reported, got %d", len(r.VMs))
+	}
+	for _, vm := range r.VMs {
+		warned := false
+		for _, f := range vm.Findings {
+			if f.Verdict == "warn" {
+				warned = true
+			}
+		}
+		if !warned {
+			t.Errorf("%s: missing data should give warn findings: %+v", vm.Name, vm.Findings)
+		}
+	}
+}
