@@ -299,3 +299,18 @@ resources:
 		}
 	}
 }
+
+// --sim-state creates the tenant file on first use and reads it on the next
+// run: the two reports agree.
+func TestCheckSimStateChains(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	code1, out1, _ := runCLI(t, nil, false, "check", "--sim-state", path, "--json")
+	data, err := os.ReadFile(path)
+	if err != nil || !json.Valid(data) {
+		t.Fatalf("state file not written as JSON: %v", err)
+	}
+	code2, out2, _ := runCLI(t, nil, false, "check", "--sim-state", path, "--json")
+	if code1 != 1 || code2 != 1 || out1 != out2 {
+		t.Fatalf("runs differ: %d %d", code1, code2)
+	}
+}

@@ -41,6 +41,7 @@ type Client struct {
 type subClients struct {
 	vms       *armcompute.VirtualMachinesClient
 	nsgs      *armnetwork.SecurityGroupsClient
+	nics      *armnetwork.InterfacesClient
 	vaults    *armrecoveryservices.VaultsClient
 	providers *armresources.ProvidersClient
 }
@@ -88,6 +89,9 @@ func (c *Client) forSub(subID string) (*subClients, error) {
 		return nil, err
 	}
 	if sc.nsgs, err = armnetwork.NewSecurityGroupsClient(subID, c.cred, c.opts); err != nil {
+		return nil, err
+	}
+	if sc.nics, err = armnetwork.NewInterfacesClient(subID, c.cred, c.opts); err != nil {
 		return nil, err
 	}
 	if sc.vaults, err = armrecoveryservices.NewVaultsClient(subID, c.cred, c.opts); err != nil {

@@ -353,3 +353,41 @@ func TestRecordedTransient500ThenSuccess(t *testing.T) {
 		t.Fatalf("want 2 requests (one retry), got %v", rp.seen)
 	}
 }
+
+func TestRecordedNIC(t *testing.T) {
+	c, _ := clientFor(t, "nic_get.json")
+	n, err := c.NIC(context.Background(), "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.ID != "Sanitized" || len(n.PrivateIPs) != 1 || n.PrivateIPs[0] != "10.0.0.4" || n.NSGID != "" || n.PublicIPs != 0 {
+		t.Fatalf("nic read wrongly: %+v", n)
+	}
+	if len(n.SubnetIDs) != 1 || n.SubnetIDs[0] != "Sanitized" {
+		t.Fatalf("subnet: %+v", n.SubnetIDs)
+	}
+}
+
+// A VM-attached NIC from a subscription-wide list carries its NSG.
+func TestRecordedNICListShapes(t *testing.T) {
+	f := loadFixture(t, "nics_list_all_vm_attached_and_private_endpoint.json")
+	var body struct {
+		Value []struct {
+			ID         string  `json:"id"`
+			Properties nicJSON `json:"properties"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(f.Response.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	withNSG := 0
+	for _, v := range body.Value {
+		v.Properties.ID = v.ID
+		if n := v.Properties.nic(); n.NSGID != "" {
+			withNSG++
+		}
+	}
+	if len(body.Value) != 3 || withNSG != 1 {
+		t.Fatalf("want 3 NICs, one with an NSG; got %d, %d", len(body.Value), withNSG)
+	}
+}

@@ -52,6 +52,32 @@ func (c *Client) NSG(ctx context.Context, id string) (NSG, error) {
 	return *nsgFrom(row.ID, row.Name, row.Location, row.Properties.SecurityRules, row.Properties.DefaultSecurityRules), nil
 }
 
+// NIC reads one network interface: its NSG, subnets and addresses.
+func (c *Client) NIC(ctx context.Context, id string) (NIC, error) {
+	const op = "get-nic"
+	rid, err := parseID(op, id)
+	if err != nil {
+		return NIC{}, err
+	}
+	sc, err := c.forSub(rid.SubscriptionID)
+	if err != nil {
+		return NIC{}, Classify(op, err)
+	}
+	resp, err := sc.nics.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if err != nil {
+		return NIC{}, Classify(op, err)
+	}
+	var doc struct {
+		ID         string  `json:"id"`
+		Properties nicJSON `json:"properties"`
+	}
+	if err := viaJSON(op, resp.Interface, &doc); err != nil {
+		return NIC{}, err
+	}
+	doc.Properties.ID = doc.ID
+	return doc.Properties.nic(), nil
+}
+
 // Vault reads one Recovery Services vault.
 func (c *Client) Vault(ctx context.Context, id string) (Vault, error) {
 	const op = "get-vault"
