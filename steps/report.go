@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -220,6 +219,11 @@ func (p *printer) line(s string) {
 	_, p.err = io.WriteString(p.w, strings.TrimRight(s, " ")+"\n")
 }
 
+// wrap wraps text for the room left after indent cells (two at least).
+func (p *printer) wrap(text string, indent int) []string {
+	return ui.Wrap(text, max(p.width-indent, 2))
+}
+
 // styler is the one method of lipgloss.Style the printer needs.
 type styler interface{ Render(...string) string }
 
@@ -227,7 +231,7 @@ type styler interface{ Render(...string) string }
 // indented by the prefix's width; style applies to the text only.
 func (p *printer) wrapped(prefix, text string, style styler) {
 	pw := ansi.StringWidth(prefix)
-	for i, l := range wrapText(text, p.width-pw) {
+	for i, l := range p.wrap(text, pw) {
 		if i > 0 {
 			prefix = strings.Repeat(" ", pw)
 		}
@@ -249,7 +253,7 @@ func (p *printer) vmHeader(r VMResult, v Verdict, cell map[Verdict]string, tr *u
 		text += " · " + where
 	}
 	indent := ""
-	for i, l := range wrapText(text, p.width-pw) {
+	for i, l := range p.wrap(text, pw) {
 		lead := prefix
 		if i > 0 {
 			lead = indent
@@ -338,130 +342,4 @@ func problemDetail(p Problem) string {
 		return ""
 	}
 	return strings.Join(strings.Fields(p.Err.Error()), " ")
-}
-
-// ---- wrapping by display width ----
-
-// wrapUnit is an unbreakable piece of text: a word, or one wide (CJK)
-// character with the punctuation that may not be separated from it.
-type wrapUnit struct {
-	text  string
-	space bool // a space precedes it
-}
-
-// Line-breaking rules for CJK (kinsoku): these never start a line…
-const noLineStart = "、。，．・：；？！ー）」』】〕〉》｝］〙〗ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々,.:;!?)]}%"
-
-// …and these never end one.
-const noLineEnd = "（「『【〔〈《｛［〘〖([{"
-
-// wrapText wraps plain text to width display cells (CJK counts two). Spaces
-// are break opportunities, as is the boundary around every wide character,
-// so Chinese and Japanese wrap without spaces; closing punctuation stays
-// with what it closes. A word wider than the line is broken by graphemes.
-// Control characters become spaces: the text may come from Azure and must
-// not drive the terminal.
-func wrapText(s string, width int) []string {
-	width = max(width, 2)
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' {
-			return r
-		}
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			return ' '
-		}
-		return r
-	}, s)
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		out = append(out, wrapParagraph(para, width)...)
-	}
-	return out
-}
-
-func wrapParagraph(s string, width int) []string {
-	var (
-		lines []string
-		line  string
-	)
-	for _, u := range wrapUnits(s) {
-		if line != "" {
-			cand := line
-			if u.space {
-				cand += " "
-			}
-			cand += u.text
-			if ansi.StringWidth(cand) <= width {
-				line = cand
-				continue
-			}
-			lines = append(lines, line)
-			line = ""
-		}
-		if ansi.StringWidth(u.text) <= width {
-			line = u.text
-			continue
-		}
-		pieces := strings.Split(ansi.Hardwrap(u.text, width, true), "\n")
-		lines = append(lines, pieces[:len(pieces)-1]...)
-		line = pieces[len(pieces)-1]
-	}
-	if line != "" || len(lines) == 0 {
-		lines = append(lines, line)
-	}
-	return lines
-}
-
-// wrapUnits splits s into wrapUnits, then glues kinsoku punctuation to its
-// neighbour.
-func wrapUnits(s string) []wrapUnit {
-	var (
-		units   []wrapUnit
-		cur     strings.Builder
-		curSp   bool
-		pending bool
-		slash   bool // the word so far ends with a slash: a URL may break there
-	)
-	emit := func() {
-		if cur.Len() > 0 {
-			units = append(units, wrapUnit{cur.String(), curSp})
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		if r == ' ' || r == '\t' || r == '\u3000' {
-			emit()
-			pending, slash = true, false
-			continue
-		}
-		if ansi.StringWidth(string(r)) >= 2 {
-			emit()
-			slash = false
-			units = append(units, wrapUnit{string(r), pending})
-			pending = false
-			continue
-		}
-		if slash && r != '/' {
-			emit()
-		}
-		if cur.Len() == 0 {
-			curSp, pending = pending, false
-		}
-		cur.WriteRune(r)
-		slash = r == '/'
-	}
-	emit()
-	merged := units[:0]
-	for _, u := range units {
-		if n := len(merged); n > 0 && !u.space {
-			first, _ := utf8.DecodeRuneInString(u.text)
-			last, _ := utf8.DecodeLastRuneInString(merged[n-1].text)
-			if strings.ContainsRune(noLineStart, first) || strings.ContainsRune(noLineEnd, last) {
-				merged[n-1].text += u.text
-				continue
-			}
-		}
-		merged = append(merged, u)
-	}
-	return merged
 }

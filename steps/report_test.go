@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -406,59 +405,4 @@ func TestRenderProblem(t *testing.T) {
 	if strings.Contains(buf.String(), "Detail") {
 		t.Errorf("input problem shows a detail:\n%s", buf.String())
 	}
-}
-
-func TestWrapText(t *testing.T) {
-	tests := []struct {
-		in    string
-		width int
-		want  []string
-	}{
-		{"the quick brown fox", 9, []string{"the quick", "brown fox"}},
-		{"", 10, []string{""}},
-		{"a\nb", 10, []string{"a", "b"}},
-		{"supercalifragilistic", 8, []string{"supercal", "ifragili", "stic"}},
-		{"see https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot now", 40,
-			[]string{"see https://learn.microsoft.com/azure/", "backup/backup-azure-vms-troubleshoot now"}},
-		// CJK breaks between characters; closing punctuation stays with its text.
-		{"虚拟机代理未就绪。", 8, []string{"虚拟机代", "理未就", "绪。"}},
-		{"代理（Linux：软件包）。", 10, []string{"代理", "（Linux：", "软件包）。"}},
-		{"VM エージェント 2.2.45 は古い", 12, []string{"VM エージェ", "ント 2.2.45", "は古い"}},
-		{"bad\x1b[31mred\x07", 20, []string{"bad [31mred"}},
-	}
-	for _, tc := range tests {
-		if got := wrapText(tc.in, tc.width); !slices.Equal(got, tc.want) {
-			t.Errorf("wrapText(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
-		}
-	}
-}
-
-func FuzzWrapText(f *testing.F) {
-	f.Add("Rule deny-internet (priority 110) in NSG nsg-data blocks outbound TCP 443.", 20)
-	f.Add("网络安全组 nsg-data 中的规则 deny-internet（优先级 110）阻止到 Azure 存储的出站 TCP 443。", 13)
-	f.Add("「ディスクの復元」で復元し、生成されたテンプレートから VM をデプロイしてください。", 7)
-	f.Add("👩‍👩‍👧 ❤️ e\u0301 🇯🇵", 3)
-	f.Fuzz(func(t *testing.T, s string, width int) {
-		if width < 2 || width > 200 || !utf8.ValidString(s) {
-			return
-		}
-		lines := wrapText(s, width)
-		for _, l := range lines {
-			if w := ansi.StringWidth(l); w > width {
-				t.Fatalf("line %q is %d cells, max %d", l, w, width)
-			}
-		}
-		// Nothing but spaces and control characters is lost.
-		keep := func(s string) string {
-			return strings.Map(func(r rune) rune {
-				if r <= ' ' || r == '\u3000' || (r >= 0x7f && r <= 0x9f) {
-					return -1
-				}
-				return r
-			}, s)
-		}
-		if got, want := keep(strings.Join(lines, "")), keep(s); got != want {
-			t.Fatalf("text changed: %q → %q", want, got)
-		}
-	})
 }

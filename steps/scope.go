@@ -261,6 +261,15 @@ func ToggleAll(selected map[string]bool, ids []string) map[string]bool {
 	return out
 }
 
+// toggle adds id to the set, or removes it when it is there.
+func toggle(set map[string]bool, id string) {
+	if set[id] {
+		delete(set, id)
+	} else {
+		set[id] = true
+	}
+}
+
 // RegionCount is how many selected VMs are in a region.
 type RegionCount struct {
 	Region string
@@ -338,10 +347,7 @@ type scopeStep struct {
 	hidden    int
 	missing   []string // --subscription values that matched nothing
 	subSel    map[string]bool
-	subSearch ui.Field
-	subShown  []int
-	subCursor int
-	subOffset int
+	subList   filterList // over subs
 
 	invState  loadState
 	invErr    error
@@ -353,12 +359,9 @@ type scopeStep struct {
 	stream    progressStream
 	vms       []azure.VM
 	vmSel     map[string]bool
-	vmFilter  ui.Field
+	vmList    filterList // over vms
 	query     VMQuery
 	queryErr  error
-	vmShown   []int
-	vmCursor  int
-	vmOffset  int
 	vmWidths  [6]int // natural column widths
 	presetted bool
 }
@@ -372,8 +375,8 @@ func newScopeStep(c *ui.Common, sess *Session, api scopeAPI) scopeStep {
 		subSel:  map[string]bool{},
 		vmSel:   map[string]bool{},
 	}
-	m.subSearch = ui.Field{Prompt: "/ ", Placeholder: tr.T("scope.subs.search")}
-	m.vmFilter = ui.Field{Prompt: "/ ", Placeholder: tr.T("scope.vms.filter")}
+	m.subList.field = ui.Field{Prompt: "/ ", Placeholder: tr.T("scope.subs.search")}
+	m.vmList.field = ui.Field{Prompt: "/ ", Placeholder: tr.T("scope.vms.filter")}
 	return m
 }
 
@@ -422,8 +425,8 @@ func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 	switch msg := msg.(type) {
 	case ui.BodySizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.subOffset = ui.ScrollOffset(m.subCursor, m.subOffset, m.subRows(), len(m.subShown))
-		m.vmOffset = ui.ScrollOffset(m.vmCursor, m.vmOffset, m.vmRows(), len(m.vmShown))
+		m.subList.to(m.subList.cursor, m.subRows())
+		m.vmList.to(m.vmList.cursor, m.vmRows())
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.spin.Style = m.c.Extra.Spinner
@@ -532,21 +535,18 @@ func (m scopeStep) subName(id string) string {
 }
 
 func (m *scopeStep) refilterSubs() {
-	m.subShown = m.subShown[:0]
+	shown := m.subList.shown[:0]
 	for i, s := range m.subs {
-		if MatchSubscription(s, m.subSearch.Value()) {
-			m.subShown = append(m.subShown, i)
+		if MatchSubscription(s, m.subList.field.Value()) {
+			shown = append(shown, i)
 		}
 	}
-	m.subCursor = min(m.subCursor, max(len(m.subShown)-1, 0))
-	m.subOffset = ui.ScrollOffset(m.subCursor, m.subOffset, m.subRows(), len(m.subShown))
+	m.subList.show(shown, m.subRows())
 }
 
 func (m *scopeStep) refilterVMs() {
-	m.query, m.queryErr = ParseVMQuery(m.vmFilter.Value())
-	m.vmShown = FilterVMs(m.vms, m.query)
-	m.vmCursor = min(m.vmCursor, max(len(m.vmShown)-1, 0))
-	m.vmOffset = ui.ScrollOffset(m.vmCursor, m.vmOffset, m.vmRows(), len(m.vmShown))
+	m.query, m.queryErr = ParseVMQuery(m.vmList.field.Value())
+	m.vmList.show(FilterVMs(m.vms, m.query), m.vmRows())
 }
 
 // syncSubscriptions records the chosen subscriptions in the session.
@@ -583,7 +583,7 @@ func (m scopeStep) startInventory(force bool) (scopeStep, tea.Cmd) {
 		m.cancel()
 	}
 	if key != m.invFor {
-		m.vmCursor, m.vmOffset = 0, 0
+		m.vmList.cursor, m.vmList.offset = 0, 0
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
@@ -597,76 +597,152 @@ func (m scopeStep) startInventory(force bool) (scopeStep, tea.Cmd) {
 
 func (m scopeStep) subKey(msg tea.Msg) (ui.Step, tea.Cmd) {
 	k := m.c.Keys
-	if m.subSearch.Focused() {
-		if km, ok := msg.(tea.KeyPressMsg); ok {
-			switch {
-			case key.Matches(km, k.Done):
-				m.subSearch.Blur()
-				return m, nil
-			case key.Matches(km, k.Clear):
-				m.subSearch.SetValue("")
-				m.subSearch.Blur()
-				m.refilterSubs()
-				return m, nil
-			case km.Code == tea.KeyUp || km.Code == tea.KeyDown:
-				return m.moveSub(km), nil
-			}
+	if km, ok := msg.(tea.KeyPressMsg); ok && !m.subList.field.Focused() {
+		switch {
+		case m.idState == stateFailed && key.Matches(km, k.Retry):
+			m.idState, m.idErr = stateLoading, nil
+			return m, tea.Batch(m.spin.Tick, m.readIdentity())
+		case m.subsState == stateFailed && key.Matches(km, k.Retry):
+			m.subsState, m.subsErr = stateLoading, nil
+			return m, tea.Batch(m.spin.Tick, m.readSubscriptions())
+		case m.subsState != stateReady:
+			return m, nil
+		case key.Matches(km, k.Load):
+			s, cmd, _ := m.Next()
+			return s, cmd
 		}
-		var changed bool
-		m.subSearch, changed = m.subSearch.Update(msg)
-		if changed {
-			m.subCursor, m.subOffset = 0, 0
-			m.refilterSubs()
-		}
-		return m, nil
-	}
-	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return m, nil
-	}
-	switch {
-	case m.idState == stateFailed && key.Matches(km, k.Retry):
-		m.idState, m.idErr = stateLoading, nil
-		return m, tea.Batch(m.spin.Tick, m.readIdentity())
-	case m.subsState == stateFailed && key.Matches(km, k.Retry):
-		m.subsState, m.subsErr = stateLoading, nil
-		return m, tea.Batch(m.spin.Tick, m.readSubscriptions())
-	case m.subsState != stateReady:
-		return m, nil
-	case key.Matches(km, k.Search):
-		m.subSearch.Focus()
-	case key.Matches(km, k.Clear):
-		m.subSearch.SetValue("")
-		m.refilterSubs()
-	case key.Matches(km, k.Toggle):
-		if len(m.subShown) > 0 {
-			id := m.subs[m.subShown[m.subCursor]].ID
-			m.subSel[id] = !m.subSel[id]
-			if !m.subSel[id] {
-				delete(m.subSel, id)
-			}
+		if sel, ok := m.subList.choose(k, km, m.subSel, func(i int) string { return m.subs[i].ID }); ok {
+			m.subSel = sel
 			m.syncSubscriptions()
+			return m, nil
 		}
-	case key.Matches(km, k.All):
-		ids := make([]string, len(m.subShown))
-		for i, j := range m.subShown {
-			ids[i] = m.subs[j].ID
-		}
-		m.subSel = ToggleAll(m.subSel, ids)
-		m.syncSubscriptions()
-	case key.Matches(km, k.Load):
-		s, cmd, _ := m.Next()
-		return s, cmd
-	default:
-		return m.moveSub(km), nil
+	}
+	var refilter bool
+	if m.subList, refilter = m.subList.update(k, msg, m.subRows()); refilter {
+		m.refilterSubs()
 	}
 	return m, nil
 }
 
-func (m scopeStep) moveSub(km tea.KeyPressMsg) scopeStep {
-	m.subCursor = move(m.c.Keys, km, m.subCursor, len(m.subShown), m.subRows())
-	m.subOffset = ui.ScrollOffset(m.subCursor, m.subOffset, m.subRows(), len(m.subShown))
-	return m
+func (m scopeStep) vmKey(msg tea.Msg) (ui.Step, tea.Cmd) {
+	k := m.c.Keys
+	if km, ok := msg.(tea.KeyPressMsg); ok && !m.vmList.field.Focused() {
+		switch {
+		case key.Matches(km, k.Refresh) && m.invState != stateLoading:
+			return m.startInventory(true)
+		case m.invState != stateReady:
+			return m, nil
+		}
+		if sel, ok := m.vmList.choose(k, km, m.vmSel, func(i int) string { return m.vms[i].ID }); ok {
+			m.vmSel = sel
+			m.syncSelection()
+			if key.Matches(km, k.Toggle) {
+				// Moving on after a toggle makes selecting a run of rows quick.
+				m.vmList.to(m.vmList.cursor+1, m.vmRows())
+			}
+			return m, nil
+		}
+	}
+	var refilter bool
+	if m.vmList, refilter = m.vmList.update(k, msg, m.vmRows()); refilter {
+		m.refilterVMs()
+	}
+	return m, nil
+}
+
+// filterList is a list narrowed by a text field, as the subscriptions and
+// the VMs are: the field, the rows that pass it (indexes into the full
+// list) and the cursor and scroll offset over those rows. The step owns the
+// items and what the text matches; the list owns the keys that search and
+// move.
+type filterList struct {
+	field          ui.Field
+	shown          []int
+	cursor, offset int
+}
+
+// update handles the keys every filtered list shares, in a window of rows.
+// While the field has focus, Done leaves it, Clear empties and leaves it, Up
+// and Down still move the cursor, and other keys and pastes edit the text; a
+// change puts the cursor back on the first row. Otherwise Search focuses the
+// field, Clear empties it and other keys move the cursor. It reports whether
+// the text changed, so that the step filters again.
+func (l filterList) update(k ui.KeyMap, msg tea.Msg, rows int) (filterList, bool) {
+	km, isKey := msg.(tea.KeyPressMsg)
+	if !l.field.Focused() {
+		switch {
+		case !isKey:
+		case key.Matches(km, k.Search):
+			l.field.Focus()
+		case key.Matches(km, k.Clear):
+			l.field.SetValue("")
+			return l, true
+		default:
+			l.to(move(k, km, l.cursor, len(l.shown), rows), rows)
+		}
+		return l, false
+	}
+	if isKey {
+		switch {
+		case key.Matches(km, k.Done):
+			l.field.Blur()
+			return l, false
+		case key.Matches(km, k.Clear):
+			l.field.SetValue("")
+			l.field.Blur()
+			return l, true
+		case km.Code == tea.KeyUp || km.Code == tea.KeyDown:
+			l.to(move(k, km, l.cursor, len(l.shown), rows), rows)
+			return l, false
+		}
+	}
+	var changed bool
+	if l.field, changed = l.field.Update(msg); changed {
+		l.cursor, l.offset = 0, 0
+	}
+	return l, changed
+}
+
+// show replaces the rows that pass the filter, keeping the cursor on one.
+func (l *filterList) show(shown []int, rows int) {
+	l.shown = shown
+	l.to(l.cursor, rows)
+}
+
+// to puts the cursor on row cur, or the nearest row there is, and scrolls a
+// window of rows to keep it in view.
+func (l *filterList) to(cur, rows int) {
+	l.cursor = max(0, min(cur, len(l.shown)-1))
+	l.offset = ui.ScrollOffset(l.cursor, l.offset, rows, len(l.shown))
+}
+
+// choose applies Toggle to the row under the cursor, or All to every row
+// shown, in the selection set, where id names the item at an index of the
+// full list. It reports false for any other key.
+func (l filterList) choose(k ui.KeyMap, km tea.KeyPressMsg, set map[string]bool, id func(i int) string) (map[string]bool, bool) {
+	switch {
+	case key.Matches(km, k.Toggle):
+		if len(l.shown) > 0 {
+			toggle(set, id(l.shown[l.cursor]))
+		}
+		return set, true
+	case key.Matches(km, k.All):
+		ids := make([]string, len(l.shown))
+		for n, i := range l.shown {
+			ids[n] = id(i)
+		}
+		return ToggleAll(set, ids), true
+	}
+	return set, false
+}
+
+// keys is the list's part of the help bar: the field's keys while it has
+// focus, else the list's keys and the step's action.
+func (l filterList) keys(k ui.KeyMap, action key.Binding) []key.Binding {
+	if l.field.Focused() {
+		return []key.Binding{k.Up, k.Done, k.Clear}
+	}
+	return []key.Binding{k.Up, k.Toggle, k.All, k.Search, action}
 }
 
 // move applies a cursor key to a list of n rows with a page of page rows.
@@ -688,83 +764,12 @@ func move(k ui.KeyMap, km tea.KeyPressMsg, cur, n, page int) int {
 	return max(0, min(cur, n-1))
 }
 
-func (m scopeStep) vmKey(msg tea.Msg) (ui.Step, tea.Cmd) {
-	k := m.c.Keys
-	if m.vmFilter.Focused() {
-		if km, ok := msg.(tea.KeyPressMsg); ok {
-			switch {
-			case key.Matches(km, k.Done):
-				m.vmFilter.Blur()
-				return m, nil
-			case key.Matches(km, k.Clear):
-				m.vmFilter.SetValue("")
-				m.vmFilter.Blur()
-				m.refilterVMs()
-				return m, nil
-			case km.Code == tea.KeyUp || km.Code == tea.KeyDown:
-				return m.moveVM(km), nil
-			}
-		}
-		var changed bool
-		m.vmFilter, changed = m.vmFilter.Update(msg)
-		if changed {
-			m.vmCursor, m.vmOffset = 0, 0
-			m.refilterVMs()
-		}
-		return m, nil
-	}
-	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return m, nil
-	}
-	switch {
-	case key.Matches(km, k.Refresh) && m.invState != stateLoading:
-		return m.startInventory(true)
-	case m.invState != stateReady:
-		return m, nil
-	case key.Matches(km, k.Search):
-		m.vmFilter.Focus()
-	case key.Matches(km, k.Clear):
-		m.vmFilter.SetValue("")
-		m.refilterVMs()
-	case key.Matches(km, k.Toggle):
-		if len(m.vmShown) > 0 {
-			id := m.vms[m.vmShown[m.vmCursor]].ID
-			if m.vmSel[id] {
-				delete(m.vmSel, id)
-			} else {
-				m.vmSel[id] = true
-			}
-			m.syncSelection()
-			// Moving on after a toggle makes selecting a run of rows quick.
-			m.vmCursor = min(m.vmCursor+1, len(m.vmShown)-1)
-			m.vmOffset = ui.ScrollOffset(m.vmCursor, m.vmOffset, m.vmRows(), len(m.vmShown))
-		}
-	case key.Matches(km, k.All):
-		ids := make([]string, len(m.vmShown))
-		for i, j := range m.vmShown {
-			ids[i] = m.vms[j].ID
-		}
-		m.vmSel = ToggleAll(m.vmSel, ids)
-		m.syncSelection()
-	default:
-		return m.moveVM(km), nil
-	}
-	return m, nil
-}
-
-func (m scopeStep) moveVM(km tea.KeyPressMsg) scopeStep {
-	m.vmCursor = move(m.c.Keys, km, m.vmCursor, len(m.vmShown), m.vmRows())
-	m.vmOffset = ui.ScrollOffset(m.vmCursor, m.vmOffset, m.vmRows(), len(m.vmShown))
-	return m
-}
-
 // Back leaves the VM list for the subscriptions (and stops a read in flight).
 func (m scopeStep) Back() (ui.Step, tea.Cmd, bool) {
 	if m.page != pageVMs {
 		return m, nil, false
 	}
-	m.vmFilter.Blur()
+	m.vmList.field.Blur()
 	if m.invState == stateLoading && m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
@@ -780,13 +785,13 @@ func (m scopeStep) Back() (ui.Step, tea.Cmd, bool) {
 // the shell move on (when a VM is selected).
 func (m scopeStep) Next() (ui.Step, tea.Cmd, bool) {
 	if m.page == pageVMs {
-		m.vmFilter.Blur()
+		m.vmList.field.Blur()
 		return m, nil, false
 	}
 	if m.subsState != stateReady || len(m.sess.Subscriptions) == 0 {
 		return m, nil, false
 	}
-	m.subSearch.Blur()
+	m.subList.field.Blur()
 	m.page = pageVMs
 	m, cmd := m.startInventory(false)
 	return m, cmd, true
@@ -815,9 +820,9 @@ func (m scopeStep) Hint() string {
 
 func (m scopeStep) Capturing() bool {
 	if m.page == pageVMs {
-		return m.vmFilter.Focused()
+		return m.vmList.field.Focused()
 	}
-	return m.subSearch.Focused()
+	return m.subList.field.Focused()
 }
 
 func (m scopeStep) Keys() []key.Binding {
@@ -828,20 +833,16 @@ func (m scopeStep) Keys() []key.Binding {
 			return []key.Binding{k.Retry}
 		case m.subsState != stateReady:
 			return nil
-		case m.subSearch.Focused():
-			return []key.Binding{k.Up, k.Done, k.Clear}
 		}
-		return []key.Binding{k.Up, k.Toggle, k.All, k.Search, k.Load}
+		return m.subList.keys(k, k.Load)
 	}
 	switch {
 	case m.invState == stateFailed:
 		return []key.Binding{k.Retry}
 	case m.invState != stateReady:
 		return nil
-	case m.vmFilter.Focused():
-		return []key.Binding{k.Up, k.Done, k.Clear}
 	}
-	return []key.Binding{k.Up, k.Toggle, k.All, k.Search, k.Refresh}
+	return m.vmList.keys(k, k.Refresh)
 }
 
 // Lines above and below the lists.
@@ -929,14 +930,14 @@ func (m scopeStep) subsView(w, h int) string {
 		}
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, m.subSearch.View(w, x))
+	lines = append(lines, m.subList.field.View(w, x))
 	var missing []string
 	if len(m.missing) > 0 {
 		missing = wrapStyled(tr.T("scope.subs.missing", "Names", strings.Join(m.missing, ", ")), w, st.App.Error)
 	}
 	rows := max(h-len(lines)-1-len(missing), 2)
-	if len(m.subShown) == 0 {
-		lines = append(lines, st.App.Muted.Render(ui.Truncate(tr.T("scope.subs.nomatch", "Query", m.subSearch.Value()), w)))
+	if len(m.subList.shown) == 0 {
+		lines = append(lines, st.App.Muted.Render(ui.Truncate(tr.T("scope.subs.nomatch", "Query", m.subList.field.Value()), w)))
 		for len(lines) < h-1 {
 			lines = append(lines, "")
 		}
@@ -951,9 +952,9 @@ func (m scopeStep) subsView(w, h int) string {
 				{Title: tr.T("scope.col.name"), Width: nameW, Priority: 100},
 				{Title: tr.T("scope.col.ident"), Width: idW, Min: 8, Priority: 10, Flex: true},
 			},
-			Rows:      len(m.subShown),
-			Cell:      func(r, c int) string { s := m.subs[m.subShown[r]]; return []string{s.Name, s.ID}[c] },
-			Lead:      func(r int) string { return checkbox(m.subSel[m.subs[m.subShown[r]].ID]) },
+			Rows:      len(m.subList.shown),
+			Cell:      func(r, c int) string { s := m.subs[m.subList.shown[r]]; return []string{s.Name, s.ID}[c] },
+			Lead:      func(r int) string { return checkbox(m.subSel[m.subs[m.subList.shown[r]].ID]) },
 			LeadWidth: 4,
 			Style: func(r, c int) lipgloss.Style {
 				if c == 1 {
@@ -961,8 +962,8 @@ func (m scopeStep) subsView(w, h int) string {
 				}
 				return st.Table.Cell
 			},
-			Cursor:      m.subCursor,
-			Offset:      ui.ScrollOffset(m.subCursor, m.subOffset, rows-1, len(m.subShown)),
+			Cursor:      m.subList.cursor,
+			Offset:      ui.ScrollOffset(m.subList.cursor, m.subList.offset, rows-1, len(m.subList.shown)),
 			HeaderStyle: st.Table.Header,
 			CursorStyle: st.Table.Selected,
 			MarkerStyle: x.Cursor,
@@ -1027,20 +1028,20 @@ func (m scopeStep) vmView(w, h int) string {
 		}
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, m.vmFilter.View(w, x))
+	lines = append(lines, m.vmList.field.View(w, x))
 	switch {
 	case m.queryErr != nil:
 		lines = append(lines, styleLines(ui.WrapLines(queryErrorText(tr, m.queryErr), w, 2), st.App.Error)...)
 	case m.query.Empty():
 		lines = append(lines, st.App.Faint.Render(ui.Truncate(tr.T("scope.vms.example"), w)))
 	default:
-		lines = append(lines, st.App.Muted.Render(ui.Truncate(tr.T("scope.vms.shown", "Shown", len(m.vmShown), "Total", len(m.vms)), w)))
+		lines = append(lines, st.App.Muted.Render(ui.Truncate(tr.T("scope.vms.shown", "Shown", len(m.vmList.shown), "Total", len(m.vms)), w)))
 	}
 	// Below the table: the row under the cursor, with what does not fit in
 	// its columns, then the selection and how it spreads over regions.
 	var footer []string
-	if len(m.vmShown) > 0 {
-		vm := &m.vms[m.vmShown[m.vmCursor]]
+	if len(m.vmList.shown) > 0 {
+		vm := &m.vms[m.vmList.shown[m.vmList.cursor]]
 		parts := []string{vm.Name}
 		if len(m.sess.Subscriptions) > 1 {
 			parts = append(parts, m.subName(vm.SubscriptionID))
@@ -1060,7 +1061,7 @@ func (m scopeStep) vmView(w, h int) string {
 	}
 	footer = append(footer, styleLines(ui.WrapLines(sel, w, 2), st.App.Text)...)
 	rows := max(h-len(lines)-len(footer), 2)
-	if len(m.vmShown) == 0 {
+	if len(m.vmList.shown) == 0 {
 		lines = append(lines, st.App.Muted.Render(ui.Truncate(tr.T("scope.vms.nomatch"), w)))
 		for i := 1; i < rows; i++ {
 			lines = append(lines, "")
@@ -1087,9 +1088,9 @@ func (m scopeStep) vmTable(w, rows int) ui.Table {
 	}
 	return ui.Table{
 		Columns: cols,
-		Rows:    len(m.vmShown),
+		Rows:    len(m.vmList.shown),
 		Cell: func(r, c int) string {
-			vm := &m.vms[m.vmShown[r]]
+			vm := &m.vms[m.vmList.shown[r]]
 			switch c {
 			case 0:
 				return vm.Name
@@ -1105,7 +1106,7 @@ func (m scopeStep) vmTable(w, rows int) ui.Table {
 			return m.subName(vm.SubscriptionID)
 		},
 		Style: func(r, c int) lipgloss.Style {
-			if c == 4 && m.vms[m.vmShown[r]].PowerState != "running" {
+			if c == 4 && m.vms[m.vmList.shown[r]].PowerState != "running" {
 				return st.App.Muted
 			}
 			if c == 5 {
@@ -1113,10 +1114,10 @@ func (m scopeStep) vmTable(w, rows int) ui.Table {
 			}
 			return st.Table.Cell
 		},
-		Lead:        func(r int) string { return checkbox(m.vmSel[m.vms[m.vmShown[r]].ID]) + " " },
+		Lead:        func(r int) string { return checkbox(m.vmSel[m.vms[m.vmList.shown[r]].ID]) + " " },
 		LeadWidth:   4,
-		Cursor:      m.vmCursor,
-		Offset:      ui.ScrollOffset(m.vmCursor, m.vmOffset, rows-1, len(m.vmShown)),
+		Cursor:      m.vmList.cursor,
+		Offset:      ui.ScrollOffset(m.vmList.cursor, m.vmList.offset, rows-1, len(m.vmList.shown)),
 		HeaderStyle: st.Table.Header,
 		CursorStyle: st.Table.Selected,
 		MarkerStyle: x.Cursor,

@@ -3,12 +3,15 @@ package steps
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
 )
 
 // ---- decisions ----
@@ -178,6 +181,77 @@ func TestPresetVMs(t *testing.T) {
 
 // TestScopeSubscriptions: the subscription list, two selected (one with a
 // CJK name), one disabled subscription hidden.
+// TestFilterList: the keys both scope lists share, field focused and not.
+func TestFilterList(t *testing.T) {
+	k := ui.NewKeyMap(translator(t, "en"))
+	const rows = 4
+	press := func(code rune, text string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: code, Text: text} }
+	l := filterList{shown: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}
+	step := func(msg tea.Msg, wantRefilter bool) {
+		t.Helper()
+		var refilter bool
+		if l, refilter = l.update(k, msg, rows); refilter != wantRefilter {
+			t.Fatalf("%v: refilter %v, want %v", msg, refilter, wantRefilter)
+		}
+	}
+	for range 5 {
+		step(press(tea.KeyDown, ""), false)
+	}
+	if l.cursor != 5 || l.offset != ui.ScrollOffset(5, 0, rows, 10) || l.offset == 0 {
+		t.Fatalf("down ×5: cursor %d offset %d", l.cursor, l.offset)
+	}
+	step(press('/', "/"), false)
+	if !l.field.Focused() {
+		t.Fatal("/ should focus the field")
+	}
+	step(press('k', "k"), true) // types, does not move; back to the first row
+	if l.field.Value() != "k" || l.cursor != 0 || l.offset != 0 {
+		t.Fatalf("typing: %q cursor %d offset %d", l.field.Value(), l.cursor, l.offset)
+	}
+	step(press(tea.KeyDown, ""), false) // arrows still move while typing
+	step(tea.PasteMsg{Content: "x"}, true)
+	if l.field.Value() != "kx" || l.cursor != 0 {
+		t.Fatalf("paste: %q cursor %d", l.field.Value(), l.cursor)
+	}
+	step(press(tea.KeyDown, ""), false)
+	step(press(tea.KeyEnter, ""), false) // Done keeps the text
+	if l.field.Focused() || l.field.Value() != "kx" || l.cursor != 1 {
+		t.Fatalf("done: focused %v %q cursor %d", l.field.Focused(), l.field.Value(), l.cursor)
+	}
+	step(tea.PasteMsg{Content: "y"}, false) // a blurred field takes nothing
+	step(press(tea.KeyEscape, ""), true)    // Clear empties; the cursor stays
+	if l.field.Focused() || l.field.Value() != "" || l.cursor != 1 {
+		t.Fatalf("clear: focused %v %q cursor %d", l.field.Focused(), l.field.Value(), l.cursor)
+	}
+	step(press('/', "/"), false)
+	step(press('a', "a"), true)
+	step(press(tea.KeyEscape, ""), true) // Clear while typing also leaves the field
+	if l.field.Focused() || l.field.Value() != "" {
+		t.Fatalf("clear while focused: focused %v %q", l.field.Focused(), l.field.Value())
+	}
+	step(press(tea.KeyEnd, ""), false)
+	l.show([]int{2, 4}, rows)
+	if l.cursor != 1 || l.offset != 0 {
+		t.Fatalf("show: cursor %d offset %d", l.cursor, l.offset)
+	}
+
+	id := func(i int) string { return strconv.Itoa(i) }
+	sel, ok := l.choose(k, press(tea.KeySpace, " "), map[string]bool{}, id)
+	if !ok || !maps.Equal(sel, map[string]bool{"4": true}) {
+		t.Fatalf("toggle: %v %v", ok, sel)
+	}
+	if sel, ok = l.choose(k, press('a', "a"), sel, id); !ok || !maps.Equal(sel, map[string]bool{"2": true, "4": true}) {
+		t.Fatalf("all: %v %v", ok, sel)
+	}
+	if _, ok = l.choose(k, press('x', "x"), sel, id); ok {
+		t.Fatal("x is neither toggle nor all")
+	}
+	l.show(nil, rows)
+	if sel, ok = l.choose(k, press(tea.KeySpace, " "), sel, id); !ok || len(sel) != 2 || l.cursor != 0 {
+		t.Fatalf("toggle on an empty list: %v %v cursor %d", ok, sel, l.cursor)
+	}
+}
+
 func TestScopeSubscriptions(t *testing.T) {
 	each(t, func(t *testing.T, lang string, w, h int) {
 		hs := newHarness(t, &stubAPI{}, demoOpts(t, lang), w, h)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -70,6 +71,22 @@ func TestWrap(t *testing.T) {
 		{name: "dots stay in words", in: "set AutoUpdate.Enabled=y now", w: 12, want: []string{"set", "AutoUpdate.E", "nabled=y now"}},
 		{name: "version after cjk", in: "代理版本2.6.1198.700过旧", w: 14, want: []string{"代理版本", "2.6.1198.700过", "旧"}},
 		{name: "empty", in: "", w: 5, want: []string{""}},
+		// From the report's former wrapper.
+		{name: "report words", in: "the quick brown fox", w: 9, want: []string{"the quick", "brown fox"}},
+		{name: "report empty", in: "", w: 10, want: []string{""}},
+		{name: "report newlines", in: "a\nb", w: 10, want: []string{"a", "b"}},
+		{name: "report long word", in: "supercalifragilistic", w: 8, want: []string{"supercal", "ifragili", "stic"}},
+		{name: "url breaks after slash", in: "see https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot now", w: 40,
+			want: []string{"see https://learn.microsoft.com/azure/", "backup/backup-azure-vms-troubleshoot now"}},
+		{name: "closing stays with its text", in: "虚拟机代理未就绪。", w: 8, want: []string{"虚拟机代", "理未就", "绪。"}},
+		{name: "brackets around ascii", in: "代理（Linux：软件包）。", w: 10, want: []string{"代理", "（Linux：", "软件包）。"}},
+		{name: "version in japanese", in: "VM エージェント 2.2.45 は古い", w: 12, want: []string{"VM エージェ", "ント 2.2.45", "は古い"}},
+		{name: "control characters", in: "bad\x1b[31mred\x07", w: 20, want: []string{"bad [31mred"}},
+		// Union of the two former wrappers' rules.
+		{name: "emoji sequence stays whole", in: "ab👩‍👩‍👧cd", w: 3, want: []string{"ab", "👩‍👩‍👧", "cd"}},
+		{name: "inner spaces kept", in: "a  b   c", w: 20, want: []string{"a  b   c"}},
+		{name: "ideographic space breaks", in: "日本　語です", w: 5, want: []string{"日本", "語で", "す"}},
+		{name: "tab is a space", in: "a\tb", w: 5, want: []string{"a b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,8 +96,7 @@ func TestWrap(t *testing.T) {
 					t.Errorf("line %q is wider than %d", l, tt.w)
 				}
 			}
-			squeeze := strings.NewReplacer(" ", "", "\n", "")
-			if squeeze.Replace(strings.Join(got, "")) != squeeze.Replace(tt.in) {
+			if keepVisible(strings.Join(got, "")) != keepVisible(tt.in) {
 				t.Errorf("text lost: %q", got)
 			}
 			if tt.want != nil && !slices.Equal(got, tt.want) {
@@ -90,20 +106,109 @@ func TestWrap(t *testing.T) {
 	}
 }
 
+// keepVisible drops what Wrap may drop or replace: white space and control
+// characters.
+func keepVisible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r == '\u3000' || (r >= 0x7f && r <= 0x9f) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// FuzzWrap checks Wrap's promises on any text: no line is wider than the
+// width; lines hold no control characters; each line is an unchanged run of
+// the text (control characters read as spaces), so nothing but the white
+// space at a break is lost; and a break without white space falls next to a
+// CJK character or after a '/', never before closing or after opening
+// punctuation, unless the line was full (a hard break in a long word).
 func FuzzWrap(f *testing.F) {
 	for _, s := range []string{"hello world", "日本語のテキスト。", "（括弧）と、句読点。", "a\tb\nc", "ｱｲｳｴｵ"} {
 		f.Add(s, 7)
 	}
+	f.Add("Rule deny-internet (priority 110) in NSG nsg-data blocks outbound TCP 443.", 20)
+	f.Add("网络安全组 nsg-data 中的规则 deny-internet（优先级 110）阻止到 Azure 存储的出站 TCP 443。", 13)
+	f.Add("「ディスクの復元」で復元し、生成されたテンプレートから VM をデプロイしてください。", 7)
+	f.Add("👩‍👩‍👧 ❤️ e\u0301 🇯🇵", 3)
+	f.Add("see https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot now", 12)
+	f.Add("bad\x1b[31mred\x07 \u3000x\r\n", 4)
 	f.Fuzz(func(t *testing.T, s string, w int) {
-		if w < 2 || w > 200 {
+		if w < 2 || w > 200 || !utf8.ValidString(s) {
 			return
 		}
-		for _, l := range Wrap(s, w) {
+		lines := Wrap(s, w)
+		for _, l := range lines {
 			if ansi.StringWidth(l) > w {
 				t.Fatalf("line %q is %d cells, limit %d", l, ansi.StringWidth(l), w)
 			}
+			if strings.IndexFunc(l, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }) >= 0 {
+				t.Fatalf("line %q holds a control character", l)
+			}
+		}
+		plain := strings.Map(func(r rune) rune {
+			if r != '\n' && (r < 0x20 || (r >= 0x7f && r <= 0x9f)) {
+				return ' '
+			}
+			return r
+		}, s)
+		isSpace := func(r rune) bool { return r == ' ' || r == '\u3000' }
+		k := 0
+		for _, para := range strings.Split(plain, "\n") {
+			rest := para
+			for start := k; ; {
+				if k == len(lines) {
+					t.Fatalf("text lost: %q not in %q", rest, lines)
+				}
+				l, skipped := lines[k], false
+				for !strings.HasPrefix(rest, l) {
+					r, n := utf8.DecodeRuneInString(rest)
+					if n == 0 || !isSpace(r) {
+						t.Fatalf("line %d %q is not the next run of %q (lines %q)", k, l, rest, lines)
+					}
+					rest, skipped = rest[n:], true
+				}
+				if k > start && !skipped {
+					checkBreak(t, lines[k-1], l, w)
+				}
+				rest = rest[len(l):]
+				k++
+				if strings.TrimFunc(rest, isSpace) == "" {
+					break
+				}
+			}
+		}
+		if k != len(lines) {
+			t.Fatalf("more lines than text: %q", lines)
 		}
 	})
+}
+
+// checkBreak fails unless a break between the lines prev and next, with no
+// white space between them, is allowed or forced.
+func checkBreak(t *testing.T, prev, next string, w int) {
+	t.Helper()
+	first, _ := ansi.FirstGraphemeCluster(next, ansi.GraphemeWidth)
+	if ansi.StringWidth(prev+first) > w {
+		return // the line was full: a hard break
+	}
+	last := ""
+	for g := prev; g != ""; {
+		c, _ := ansi.FirstGraphemeCluster(g, ansi.GraphemeWidth)
+		last, g = c, g[len(c):]
+	}
+	wide := func(g string) bool {
+		r, _ := utf8.DecodeRuneInString(g)
+		return ansi.StringWidth(g) >= 2 || isWide(r)
+	}
+	if !wide(last) && !wide(first) && last != "/" {
+		t.Fatalf("break inside a word: %q | %q (width %d)", prev, next, w)
+	}
+	lastR, _ := utf8.DecodeLastRuneInString(prev)
+	firstR, _ := utf8.DecodeRuneInString(next)
+	if isClosing(firstR) || isOpening(lastR) {
+		t.Fatalf("kinsoku: %q | %q (width %d)", prev, next, w)
+	}
 }
 
 func TestWrapLines(t *testing.T) {
