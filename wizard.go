@@ -24,12 +24,16 @@ func runWizard(ctx context.Context, d *deps) error {
 		return err
 	}
 	defer closeFn()
+	// Calls still in flight when the wizard ends are cancelled with it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	scope := steps.Scope{Subscriptions: d.g.subscriptions}
 	model := steps.NewWizard(client, steps.WizardOptions{
 		Translator: d.tr,
 		Cloud:      d.g.cloud,
 		Demo:       d.g.demo,
 		Preset:     scope,
+		Context:    ctx,
 	})
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(d.io.in), tea.WithOutput(d.io.out)}
 	if d.g.noColor {

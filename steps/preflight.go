@@ -148,7 +148,7 @@ func (m preflightStep) start() (preflightStep, tea.Cmd) {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(m.sess.Context())
 	m.cancel = cancel
 	m.gen++
 	m.forKey = m.sess.SelectionKey()

@@ -391,17 +391,17 @@ func (m scopeStep) Activate() (ui.Step, tea.Cmd) { return m, nil }
 func (m scopeStep) Deactivate() (ui.Step, tea.Cmd) { return m, nil }
 
 func (m scopeStep) readIdentity() tea.Cmd {
-	api := m.api
+	api, ctx := m.api, m.sess.Context()
 	return func() tea.Msg {
-		id, err := api.Identity(context.Background())
+		id, err := api.Identity(ctx)
 		return identityReadMsg{id: id, err: err}
 	}
 }
 
 func (m scopeStep) readSubscriptions() tea.Cmd {
-	api := m.api
+	api, ctx := m.api, m.sess.Context()
 	return func() tea.Msg {
-		subs, err := api.Subscriptions(context.Background())
+		subs, err := api.Subscriptions(ctx)
 		return subscriptionsReadMsg{subs: subs, err: err}
 	}
 }
@@ -585,7 +585,7 @@ func (m scopeStep) startInventory(force bool) (scopeStep, tea.Cmd) {
 	if key != m.invFor {
 		m.vmList.cursor, m.vmList.offset = 0, 0
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(m.sess.Context())
 	m.cancel = cancel
 	m.invGen++
 	m.invFor = key

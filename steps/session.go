@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,16 @@ type Session struct {
 	// Revision counts inventory reads: verdicts about an older read are stale
 	// even when the same VMs are selected.
 	Revision int
+
+	ctx context.Context // parent of every Azure call; see WizardOptions.Context
+}
+
+// Context is the parent context of the steps' Azure calls.
+func (s *Session) Context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
 }
 
 // SubscriptionIDs are the ids of the chosen subscriptions.

@@ -30,6 +30,9 @@ type WizardOptions struct {
 	Demo       bool           // running against the simulated tenant: the header says so
 	Preset     Scope          // from --subscription, --resource-group, --location, --vm, --tag
 	Rules      RuleConfig
+	// Context bounds every Azure call the steps make: when it ends (the
+	// program quits or is interrupted), calls in flight are cancelled.
+	Context context.Context
 }
 
 // stepIDs are the catalog names of the ten steps of DESIGN §2, in order.
@@ -43,7 +46,7 @@ func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 		tr, _ = ui.NewTranslator("en")
 	}
 	c := ui.NewCommon(tr)
-	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules}
+	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context}
 	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api)}
 	for _, id := range stepIDs[2:] {
 		steps = append(steps, newNotBuiltStep(c, id))

@@ -506,3 +506,45 @@ func TestWizardWalksEveryStep(t *testing.T) {
 		t.Errorf("preflight should keep its results:\n%s", s.view)
 	}
 }
+
+// ctxAPI records the context the scope step reads the identity with.
+type ctxAPI struct {
+	stubAPI
+	got chan context.Context
+}
+
+func (s *ctxAPI) Identity(ctx context.Context) (azure.Identity, error) {
+	s.got <- ctx
+	return s.stubAPI.Identity(ctx)
+}
+
+// Azure calls run under the program's context, so quitting cancels them.
+func TestWizardCallsUseTheProgramContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	api := &ctxAPI{got: make(chan context.Context, 1)}
+	opts := demoOpts(t, "en")
+	opts.Context = ctx
+	var run func(tea.Cmd)
+	run = func(cmd tea.Cmd) {
+		if cmd == nil {
+			return
+		}
+		go func() {
+			if batch, ok := cmd().(tea.BatchMsg); ok {
+				for _, c := range batch {
+					run(c)
+				}
+			}
+		}()
+	}
+	run(NewWizard(api, opts).Init())
+	select {
+	case got := <-api.got:
+		cancel()
+		if got.Err() == nil {
+			t.Fatal("the identity read does not follow the program's context")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the identity was never read")
+	}
+}
