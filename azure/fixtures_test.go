@@ -19,7 +19,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-const fixtureDir = "../../shared/testdata/azure-real"
+// fixtureDir holds real ARM responses recorded from live Azure (copied from
+// the shared test data so that a fresh clone tests on its own; see its README).
+const fixtureDir = "testdata/azure-real"
 
 type fixture struct {
 	Request struct {
