@@ -386,9 +386,9 @@ func (st *state) storageConfig(vaultKey string) StorageConfig {
 		out := *c
 		if out.StorageTypeState == "" {
 			out.StorageTypeState = "Unlocked"
-			if st.vaultHasItems(vaultKey) {
-				out.StorageTypeState = "Locked"
-			}
+		}
+		if st.vaultHasItems(vaultKey) {
+			out.StorageTypeState = "Locked" // as Azure does once an item is protected, whatever was stored
 		}
 		return out
 	}
