@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -137,5 +140,42 @@ func TestExplainOtherErrors(t *testing.T) {
 	}
 	if got := Explain(azure.Classify("graph-vms", context.DeadlineExceeded)); got.Exit != ExitAzure || got.What != "err.timeout.what" {
 		t.Errorf("deadline: %+v", got)
+	}
+}
+
+// Every operation id the azure layer names has a phrase in every language,
+// so an error message never shows a raw id.
+func TestEveryAzureOperationHasAPhrase(t *testing.T) {
+	files, err := filepath.Glob("../azure/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?:Classify\(|const op = |query\(gctx, )"([a-z][a-z-]+)"`)
+	ops := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			ops[m[1]] = true
+		}
+	}
+	if len(ops) < 10 {
+		t.Fatalf("found only %d operation ids: the pattern no longer matches the code", len(ops))
+	}
+	for _, lang := range ui.Languages {
+		tr, err := ui.NewTranslator(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for op := range ops {
+			if tr.T("op."+op) == "op."+op {
+				t.Errorf("%s: no phrase for operation %q (key op.%s)", lang, op, op)
+			}
+		}
 	}
 }
