@@ -185,7 +185,7 @@ func newRootCmd(d *deps) *cobra.Command {
 	pf.BoolVar(&g.noColor, "no-color", false, tr.T("cli.flag.no-color"))
 	pf.BoolVar(&g.accessible, "accessible", false, tr.T("cli.flag.accessible"))
 	pf.StringVar(&g.trace, "trace", "", tr.T("cli.flag.trace"))
-	root.AddCommand(newCheckCmd(d, nil), newDemoCmd(d), newVersionCmd(d))
+	root.AddCommand(newCheckCmd(d, nil), newApplyCmd(d, nil), newDemoCmd(d), newVersionCmd(d))
 	return root
 }
 
