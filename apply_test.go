@@ -79,7 +79,7 @@ func TestApplyRefusesPlansThatCannotWork(t *testing.T) {
 		"vault: {name: rsv-weu-new, resourceGroup: rg-b, location: westeurope, create: true}\n"
 	cases := []struct {
 		name, plan, want string
-		args           []string
+		args             []string
 	}{
 		{"locked redundancy", locked, "redundancy.storageType", nil},
 		{"unknown VM id", unknown, "vms[0]", nil},
