@@ -27,6 +27,9 @@ type Session struct {
 	Inventory     *azure.Inventory     // the fleet of the chosen subscriptions
 	Selected      []string             // ids of the selected VMs, in inventory order
 	Results       []VMResult           // preflight's verdicts for Selected
+	// Plan is what the steps decide (DESIGN §3); the vault, redundancy and
+	// later steps fill their sections, Review saves it.
+	Plan *Plan
 	// Revision counts inventory reads: verdicts about an older read are stale
 	// even when the same VMs are selected.
 	Revision int
