@@ -103,6 +103,9 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return problemOf(err)
 	}
+	if err := checkScopeMatched(scope, o, results); err != nil {
+		return err
+	}
 	if o.json {
 		enc := json.NewEncoder(d.io.out)
 		enc.SetIndent("", "  ")
@@ -115,6 +118,27 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	if code := steps.ExitCode(results); code != 0 {
 		return &exitError{code: code}
+	}
+	return nil
+}
+
+// checkScopeMatched refuses a scope that matched nothing it named: a --vm
+// typo, or filters that leave no VM, must not pass as "ready" in a CI gate.
+func checkScopeMatched(scope steps.Scope, o *checkOptions, results []steps.VMResult) error {
+	for _, want := range scope.VMs {
+		found := false
+		for _, r := range results {
+			if (steps.Scope{VMs: []string{want}}).Matches(r.VM) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return &steps.Problem{What: "cli.vm.unknown", Why: "cli.vm.unknown.why", Next: "cli.vm.unknown.next", Args: []any{"Value", want}, Exit: steps.ExitUsage}
+		}
+	}
+	if len(results) == 0 && (len(o.resourceGroups) > 0 || len(o.locations) > 0 || len(o.tags) > 0) {
+		return &steps.Problem{What: "cli.scope.empty", Why: "cli.scope.empty.why", Next: "cli.scope.empty.next", Exit: steps.ExitUsage}
 	}
 	return nil
 }
@@ -150,20 +174,26 @@ func chooseSubscriptions(ctx context.Context, api subscriptionLister, wanted []s
 		return ids, nil
 	}
 	for _, w := range wanted {
-		found := false
+		var match []azure.Subscription
 		for _, s := range all {
-			if strings.EqualFold(s.ID, w) || strings.EqualFold(s.Name, w) {
-				if !s.Enabled() {
-					return nil, &steps.Problem{What: "cli.subscription.disabled", Why: "cli.subscription.disabled.why", Next: "cli.subscription.disabled.next", Args: []any{"Value", w, "State", s.State}, Exit: steps.ExitUsage}
-				}
-				ids = append(ids, s.ID)
-				found = true
+			if strings.EqualFold(s.ID, w) {
+				match = []azure.Subscription{s}
 				break
 			}
+			if strings.EqualFold(s.Name, w) {
+				match = append(match, s)
+			}
 		}
-		if !found {
+		switch {
+		case len(match) == 0:
 			return nil, &steps.Problem{What: "cli.subscription.unknown", Why: "cli.subscription.unknown.why", Next: "cli.subscription.unknown.next", Args: []any{"Value", w}, Exit: steps.ExitUsage}
+		case len(match) > 1:
+			// Display names repeat ("Pay-As-You-Go"); guessing would scan the wrong one.
+			return nil, &steps.Problem{What: "cli.subscription.ambiguous", Why: "cli.subscription.ambiguous.why", Next: "cli.subscription.ambiguous.next", Args: []any{"Value", w, "Count", len(match)}, Exit: steps.ExitUsage}
+		case !match[0].Enabled():
+			return nil, &steps.Problem{What: "cli.subscription.disabled", Why: "cli.subscription.disabled.why", Next: "cli.subscription.disabled.next", Args: []any{"Value", w, "State", match[0].State}, Exit: steps.ExitUsage}
 		}
+		ids = append(ids, match[0].ID)
 	}
 	return ids, nil
 }

@@ -139,6 +139,22 @@ func reportError(w io.Writer, d *deps, err error) {
 	fmt.Fprintln(w, d.tr.T("cli.usage.error", "Detail", err.Error()))
 }
 
+// knownLanguage reports whether --lang names a catalog language ("ja",
+// "zh-CN", "en_US.UTF-8"); anything else is refused rather than silently
+// shown in English.
+func knownLanguage(tag string) bool {
+	base := strings.ToLower(tag)
+	if i := strings.IndexAny(base, "-_.@"); i >= 0 {
+		base = base[:i]
+	}
+	for _, l := range ui.Languages {
+		if base == l {
+			return true
+		}
+	}
+	return false
+}
+
 // preScanLang finds --lang before flags are parsed, so that help and flag
 // descriptions are already translated.
 func preScanLang(args []string, getenv func(string) string) string {
@@ -220,6 +236,9 @@ func bindEnv(cmd *cobra.Command, d *deps) error {
 	if g.scenario != "" || g.simState != "" {
 		g.demo = true
 	}
+	if !knownLanguage(g.lang) {
+		return &steps.Problem{What: "cli.lang.bad", Why: "cli.lang.bad.why", Next: "cli.lang.bad.next", Args: []any{"Value", g.lang}, Exit: steps.ExitUsage}
+	}
 	if _, ok := clouds[g.cloud]; !ok {
 		return &steps.Problem{What: "cli.cloud.bad", Why: "cli.cloud.bad.why", Next: "cli.cloud.bad.next", Args: []any{"Value", g.cloud}, Exit: steps.ExitUsage}
 	}
@@ -292,7 +311,9 @@ func connect(_ context.Context, g *globalFlags, ios *ioStreams) (*azure.Client, 
 // `az` is not installed it falls back to the default chain (environment,
 // workload identity, managed identity, azd, PowerShell).
 func credential(g *globalFlags, cfg cloud.Configuration, ios *ioStreams) (azcore.TokenCredential, error) {
-	if _, err := exec.LookPath("az"); err == nil {
+	// A service principal in the environment is a deliberate choice (CI):
+	// it wins over an `az` that happens to be installed.
+	if _, err := exec.LookPath("az"); err == nil && os.Getenv("AZURE_CLIENT_ID") == "" {
 		opts := &azidentity.AzureCLICredentialOptions{TenantID: g.tenant}
 		// az picks the token's subscription context; it accepts ids and plain names.
 		if len(g.subscriptions) == 1 && cliSubscription.MatchString(g.subscriptions[0]) {

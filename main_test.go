@@ -314,3 +314,17 @@ func TestCheckSimStateChains(t *testing.T) {
 		t.Fatalf("runs differ: %d %d", code1, code2)
 	}
 }
+
+func TestCheckRefusesScopesThatMatchNothing(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "--demo", "--vm", "web-prod-O1"},
+		{"check", "--demo", "--location", "westeuropa"},
+		{"check", "--demo", "--tag", "env=staging"},
+		{"check", "--demo", "--lang", "fr"},
+	} {
+		code, _, stderr := runCLI(t, nil, false, args...)
+		if code != 2 || strings.TrimSpace(stderr) == "" {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with a reason", args, code, stderr)
+		}
+	}
+}

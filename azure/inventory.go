@@ -3,6 +3,7 @@ package azure
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unique"
 
@@ -29,7 +30,12 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 		return c.query(gctx, "graph-vms", QueryVMs, subscriptions, func(raw json.RawMessage) error {
 			vm, err := decodeVM(raw)
 			if err != nil {
-				return err
+				// One odd document (an old api-version shape, a hand-edited
+				// export) must not sink the whole fleet: keep what identifies
+				// the VM; the rules then answer "could not be read".
+				if vm, err = decodeVMIdentity(raw); err != nil {
+					return err
+				}
 			}
 			inv.VMs = append(inv.VMs, vm)
 			return nil
@@ -112,6 +118,11 @@ func (c *Client) query(ctx context.Context, op, q string, subscriptions []string
 			progress(read, total)
 		}
 		if resp.SkipToken == nil || *resp.SkipToken == "" {
+			if page.Truncated != nil && strings.EqualFold(*page.Truncated, "true") {
+				// Rows were left out and no token leads to them: a report
+				// that silently missed VMs would be worse than none.
+				return &Error{Kind: KindBadResponse, Op: op, Code: "ResultTruncated", Message: "Resource Graph truncated the result"}
+			}
 			return nil
 		}
 		req.Options.SkipToken = resp.SkipToken
@@ -298,22 +309,74 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 			vm.NICs = append(vm.NICs, n.nic())
 		}
 	}
-	var prot struct {
-		ID               string `json:"id"`
-		ProtectionState  string `json:"protectionState"`
-		ProtectionStatus string `json:"protectionStatus"`
-		PolicyName       string `json:"policyName"`
-		HealthStatus     string `json:"healthStatus"`
-		LastBackupStatus string `json:"lastBackupStatus"`
+	var prots []protectionJSON
+	if json.Unmarshal(r.Protection, &prots) != nil {
+		// An older query shape: one item rather than a list.
+		var one protectionJSON
+		if json.Unmarshal(r.Protection, &one) == nil {
+			prots = []protectionJSON{one}
+		}
 	}
-	if json.Unmarshal(r.Protection, &prot) == nil && prot.ID != "" {
+	if best := mostActive(prots); best != nil {
 		vm.Protection = &Protection{
-			ItemID: prot.ID, VaultID: VaultIDOf(prot.ID), State: prot.ProtectionState, Status: prot.ProtectionStatus,
-			PolicyName: prot.PolicyName, HealthStatus: prot.HealthStatus, LastBackupState: prot.LastBackupStatus,
+			ItemID: best.ID, VaultID: intern(VaultIDOf(best.ID)), State: intern(best.ProtectionState), Status: intern(best.ProtectionStatus),
+			PolicyName: intern(best.PolicyName), HealthStatus: intern(best.HealthStatus), LastBackupState: intern(best.LastBackupStatus),
 		}
 	}
 	markMissingNICs(&vm)
 	return vm, nil
+}
+
+type protectionJSON struct {
+	ID               string `json:"id"`
+	ProtectionState  string `json:"protectionState"`
+	ProtectionStatus string `json:"protectionStatus"`
+	PolicyName       string `json:"policyName"`
+	HealthStatus     string `json:"healthStatus"`
+	LastBackupStatus string `json:"lastBackupStatus"`
+}
+
+// protectionRank orders protection states: the item that protects the VM
+// now wins over a stopped or soft-deleted one left in another vault.
+var protectionRank = map[string]int{
+	"protected": 5, "irpending": 4, "protectionerror": 3, "protectionpaused": 2, "protectionstopped": 1,
+}
+
+// mostActive picks the protected item that says how the VM is protected
+// today; ties keep the first (the list is ordered by the query).
+func mostActive(items []protectionJSON) *protectionJSON {
+	var best *protectionJSON
+	for i := range items {
+		it := &items[i]
+		if it.ID == "" {
+			continue
+		}
+		if best == nil || protectionRank[strings.ToLower(it.ProtectionState)] > protectionRank[strings.ToLower(best.ProtectionState)] {
+			best = it
+		}
+	}
+	return best
+}
+
+// decodeVMIdentity reads only what names a VM, for a row whose properties
+// could not be read.
+func decodeVMIdentity(raw json.RawMessage) (VM, error) {
+	var r struct {
+		ID             string `json:"id"`
+		Name           string `json:"name"`
+		Type           string `json:"type"`
+		SubscriptionID string `json:"subscriptionId"`
+		ResourceGroup  string `json:"resourceGroup"`
+		Location       string `json:"location"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return VM{}, err
+	}
+	if r.ID == "" {
+		return VM{}, errors.New("a VM row without an id")
+	}
+	return VM{ID: r.ID, Name: r.Name, SubscriptionID: intern(r.SubscriptionID), ResourceGroup: intern(r.ResourceGroup),
+		Location: intern(NormalizeLocation(r.Location)), Classic: strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines")}, nil
 }
 
 func (n nicJSON) nic() NIC {

@@ -4,8 +4,10 @@ package azure
 // simulator can recognise them: it answers exactly these, not general KQL.
 // Every paged query orders by id so that skip tokens neither repeat nor skip rows.
 
-// QueryVMs returns one row per VM with its NICs and its protected item joined
-// in, so a fleet of N VMs costs ⌈N/1000⌉ requests.
+// QueryVMs returns one row per VM with its NICs and its protected items
+// joined in (both aggregated per VM, so a VM with an old stopped item in
+// another vault is still one row), so a fleet of N VMs costs ⌈N/1000⌉
+// requests.
 const QueryVMs = `Resources
 | where type =~ 'microsoft.compute/virtualmachines' or type =~ 'microsoft.classiccompute/virtualmachines'
 | extend vmKey = tolower(id)
@@ -20,7 +22,8 @@ const QueryVMs = `Resources
     RecoveryServicesResources
     | where type =~ 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems'
     | extend vmKey = tolower(tostring(properties.sourceResourceId))
-    | project vmKey, protection = pack('id', id, 'protectionState', properties.protectionState, 'protectionStatus', properties.protectionStatus, 'policyName', properties.policyName, 'healthStatus', properties.healthStatus, 'lastBackupStatus', properties.lastBackupStatus)
+    | project vmKey, item = pack('id', id, 'protectionState', properties.protectionState, 'protectionStatus', properties.protectionStatus, 'policyName', properties.policyName, 'healthStatus', properties.healthStatus, 'lastBackupStatus', properties.lastBackupStatus)
+    | summarize protection = make_list(item) by vmKey
   ) on vmKey
 | project id, name, type, subscriptionId, resourceGroup, location, tags, properties, nics, protection
 | order by id asc`

@@ -398,14 +398,12 @@ func (c *Cloud) buildVMRows() *graphTable {
 	for _, list := range nics {
 		sort.Slice(list, func(i, j int) bool { return list[i].key < list[j].key })
 	}
-	prot := map[string]*resource{}
+	prot := map[string][]*resource{}
 	for _, it := range c.st.items {
 		if it.source == "" || !c.st.visible(it.sub) {
 			continue
 		}
-		if cur, ok := prot[it.source]; !ok || it.key < cur.key {
-			prot[it.source] = it
-		}
+		prot[it.source] = append(prot[it.source], it)
 	}
 
 	rows := make([]graphRow, len(vmRes))
@@ -428,9 +426,17 @@ func (c *Cloud) buildVMRows() *graphTable {
 			}
 			buf.WriteByte(']')
 		}
-		if it := prot[r.key]; it != nil {
-			buf.WriteString(`,"protection":`)
-			buf.Write(protectionPack(it))
+		if items := prot[r.key]; len(items) > 0 {
+			// summarize make_list(): every protected item of the VM.
+			sort.Slice(items, func(a, b int) bool { return items[a].key < items[b].key })
+			buf.WriteString(`,"protection":[`)
+			for j, it := range items {
+				if j > 0 {
+					buf.WriteByte(',')
+				}
+				buf.Write(protectionPack(it))
+			}
+			buf.WriteByte(']')
 		}
 		buf.WriteByte('}')
 		rows[i] = graphRow{key: r.key, data: bytes.Clone(buf.Bytes())}
