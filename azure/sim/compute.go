@@ -116,8 +116,9 @@ func liteInstanceView(raw json.RawMessage) ivLite {
 	return iv
 }
 
-// power returns the power state status: the instance view's, or running
-// when the document has none (a VM exported without its instance view).
+// power returns the power state status of the instance view, or "" when the
+// document has none (a VM exported without its instance view): its state is
+// then unknown, as the readiness rules must say, not assumed running.
 func (iv ivLite) power() (code, display string) {
 	for _, s := range iv.Statuses {
 		if strings.HasPrefix(strings.ToLower(s.Code), "powerstate/") {
@@ -128,7 +129,7 @@ func (iv ivLite) power() (code, display string) {
 			return s.Code, d
 		}
 	}
-	return "PowerState/running", "VM running"
+	return "", ""
 }
 
 func powerDisplay(code string) string {
@@ -186,11 +187,7 @@ func instanceViewOf(r *resource) (*armcompute.VirtualMachineInstanceView, error)
 		}}, iv.Statuses...)
 	}
 	if !hasPower {
-		iv.Statuses = append(iv.Statuses, &armcompute.InstanceViewStatus{
-			Code:          to.Ptr("PowerState/running"),
-			Level:         to.Ptr(armcompute.StatusLevelTypesInfo),
-			DisplayStatus: to.Ptr("VM running"),
-		})
+		running = false // unknown: the document carries no instance view
 	}
 	if !running {
 		iv.VMAgent = nil // the agent only reports while the VM runs

@@ -507,8 +507,10 @@ func vmGraphProperties(props []pkey) []byte {
 	}
 	if hasIV || !hasExt {
 		iv := liteInstanceView(ivRaw)
-		code, display := iv.power()
-		inst := map[string]any{"powerState": map[string]string{"code": code, "displayStatus": display, "level": "Info"}}
+		inst := map[string]any{}
+		if code, display := iv.power(); code != "" {
+			inst["powerState"] = map[string]string{"code": code, "displayStatus": display, "level": "Info"}
+		}
 		if iv.OSName != "" {
 			inst["osName"] = iv.OSName
 		}
