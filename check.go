@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/backupready/backupready/azure"
@@ -198,7 +200,22 @@ func chooseSubscriptions(ctx context.Context, api subscriptionLister, wanted []s
 	return ids, nil
 }
 
-func cliStyles(d *deps) ui.Styles { return ui.NewStyles(true) }
+// cliStyles picks light or dark styles for headless output: the terminal is
+// asked for its background only when both ends are terminals (a pipe gets no
+// colour anyway, and a query would wait for an answer that never comes).
+func cliStyles(d *deps) ui.Styles {
+	d.stylesOnce.Do(func() { d.styles = detectStyles(d) })
+	return d.styles
+}
+
+func detectStyles(d *deps) ui.Styles {
+	in, okIn := d.io.in.(term.File)
+	out, okOut := d.io.out.(term.File)
+	if okIn && okOut && d.io.stdinTTY() && d.io.stdoutTTY() && !d.g.noColor {
+		return ui.NewStyles(lipgloss.HasDarkBackground(in, out))
+	}
+	return ui.NewStyles(true)
+}
 
 // progressLine shows a scan's progress on stderr when it is a terminal and
 // the scan takes longer than a moment; nothing otherwise.

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"charm.land/fang/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -62,6 +63,9 @@ type deps struct {
 	tr      *ui.Translator
 	g       *globalFlags
 	connect func(ctx context.Context) (*azure.Client, func(), error)
+
+	stylesOnce sync.Once
+	styles     ui.Styles
 }
 
 // run builds the command tree and runs it, returning the process exit code.
