@@ -353,6 +353,9 @@ func (m preflightStep) Keys() []key.Binding {
 
 const preflightChrome = 6 // counts, sort line, table header, blank, reason (2)
 
+// nameMinWidth is the most the table's Name column keeps when space runs out.
+const nameMinWidth = 24
+
 func (m preflightStep) rows() int { return max(m.h-preflightChrome, 1) }
 
 func (m preflightStep) View(w, h int) string {
@@ -425,7 +428,9 @@ func (m preflightStep) tableView(w, h int) string {
 	t := ui.Table{
 		Columns: []ui.Column{
 			{Title: tr.T("preflight.col.verdict"), Width: m.widths[0], Priority: 100},
-			{Title: tr.T("scope.col.name"), Width: m.widths[1], Min: min(m.widths[1], 12), Priority: 90},
+			// A VM's name is how the user finds it: it keeps its full width up
+			// to 24 cells; the reason is the column that gives way.
+			{Title: tr.T("scope.col.name"), Width: m.widths[1], Min: min(m.widths[1], nameMinWidth), Priority: 90},
 			{Title: tr.T("scope.col.group"), Width: m.widths[2], Min: min(m.widths[2], 10), Priority: 40},
 			{Title: tr.T("scope.col.region"), Width: m.widths[3], Priority: 60},
 			{Title: tr.T("scope.col.os"), Width: m.widths[4], Priority: 30},
@@ -543,7 +548,10 @@ func (m preflightStep) detailLines(w int) []string {
 			}
 		}
 		if f.Docs != "" && f.Verdict != OK {
-			out = append(out, pad+st.App.Faint.Render(ui.Truncate(f.Docs, w-indent)))
+			// Wrapped (after a '/'), never cut: the link must stay copyable.
+			for _, l := range ui.Wrap(f.Docs, w-indent) {
+				out = append(out, pad+st.App.Faint.Render(l))
+			}
 		}
 	}
 	return out

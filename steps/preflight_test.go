@@ -260,3 +260,55 @@ func TestPreflightShowsProgress(t *testing.T) {
 	close(api.gate)
 	hs.waitFor("results", func(s snapshot) bool { return s.complete })
 }
+
+// At 80×24 the body is 56 cells wide: a VM's name keeps its full width (up to
+// 24 cells) and the reason gives way; a finding's docs link wraps after a '/'
+// instead of being cut, so it can still be copied.
+func TestPreflightNarrowKeepsNamesAndLinks(t *testing.T) {
+	for _, lang := range ui.Languages {
+		results := syntheticResults(3)
+		results[0].VM.Name = "erp-legacy-app-server-01" // 24 cells
+		results[1].VM.Name = "an-even-longer-vm-name-than-that-01"
+		c := ui.NewCommon(translator(t, lang))
+		m := newPreflightStep(c, &Session{}, &stubAPI{})
+		m.w, m.h = 56, 20
+		m.setResults(results)
+		view := ansi.Strip(m.View(56, 20))
+		if !strings.Contains(view, "erp-legacy-app-server-01 ") {
+			t.Errorf("%s: a 24-cell name is cut:\n%s", lang, view)
+		}
+		if !strings.Contains(view, "an-even-longer-vm-name-") {
+			t.Errorf("%s: a longer name should keep 24 cells:\n%s", lang, view)
+		}
+		for _, l := range strings.Split(view, "\n") {
+			if lw := ansi.StringWidth(l); lw > 56 {
+				t.Errorf("%s: table line %d cells: %q", lang, lw, l)
+			}
+		}
+
+		m.cursor = slices.IndexFunc(m.order, func(i int) bool { return m.results[i].Verdict != OK })
+		// The link: its first line and the lines that continue it, up to the
+		// blank line before the next finding.
+		var joined strings.Builder
+		inLink := false
+		for _, l := range m.detailLines(56) {
+			if ansi.StringWidth(l) > 56 {
+				t.Errorf("%s: detail line too wide: %q", lang, ansi.Strip(l))
+			}
+			s := strings.TrimSpace(ansi.Strip(l))
+			switch {
+			case strings.HasPrefix(s, "https://") && joined.Len() == 0:
+				inLink = true
+			case s == "" || strings.Contains(s, " "):
+				inLink = false
+			}
+			if inLink {
+				joined.WriteString(s)
+			}
+		}
+		const docs = "https://learn.microsoft.com/azure/backup/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout"
+		if joined.String() != docs {
+			t.Errorf("%s: docs link = %q, want it whole across lines", lang, joined.String())
+		}
+	}
+}

@@ -1,12 +1,15 @@
 package steps
 
 import (
+	"cmp"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
 )
 
@@ -141,7 +144,8 @@ const (
 	fixMark       = "→ "
 )
 
-// RenderHuman writes a readable report for a terminal: per VM a header line
+// RenderHuman writes a readable report for a terminal: per VM, worst first
+// (blocked, fixable, warn, info, ok) and then by name, a header line
 // (verdict glyph and word, name, resource group, region), then its findings
 // that are not ok, each with its reason and a "→ fix" line; VMs that are ok
 // take one line. A summary ends it. Every line fits width cells (CJK counts
@@ -163,7 +167,7 @@ func RenderHuman(w io.Writer, results []VMResult, tr *ui.Translator, st ui.Style
 
 	cell := verdictCells(tr)
 	prevBlock := false
-	for i, r := range results {
+	for i, r := range worstFirst(results) {
 		v := verdictOf(r)
 		block := v != OK
 		if i > 0 && (block || prevBlock) {
@@ -181,6 +185,25 @@ func RenderHuman(w io.Writer, results []VMResult, tr *ui.Translator, st ui.Style
 	p.line("")
 	p.summary(sum, tr, st)
 	return p.err
+}
+
+// worstFirst returns the results ordered for a reader: worst verdict first,
+// then by name (case-insensitive), then by id. results is not changed; the
+// JSON report keeps the scan's order.
+func worstFirst(results []VMResult) []VMResult {
+	out := slices.Clone(results)
+	key := func(r VMResult) (string, string) {
+		if r.VM == nil {
+			return "", ""
+		}
+		return strings.ToLower(r.VM.Name), r.VM.ID
+	}
+	slices.SortStableFunc(out, func(a, b VMResult) int {
+		na, ia := key(a)
+		nb, ib := key(b)
+		return cmp.Or(cmp.Compare(verdictOf(b).Rank(), verdictOf(a).Rank()), cmp.Compare(na, nb), cmp.Compare(ia, ib))
+	})
+	return out
 }
 
 // clampWidth gives the default to a zero width and keeps room for the indents.
@@ -332,13 +355,18 @@ func RenderProblem(w io.Writer, p Problem, tr *ui.Translator, st ui.Styles, widt
 }
 
 // problemDetail is the raw error text worth showing: none for problems made
-// from input errors (their text is a catalog key), nor when it only repeats.
+// from input errors (their text is a catalog key), nor when it only repeats,
+// nor for sign-in failures (their text, "sign-in: signIn (HTTP 403)", says
+// less than the explanation above it).
 func problemDetail(p Problem) string {
-	if p.Err == nil {
+	if p.Err == nil || p.What == "err.signIn.what" {
 		return ""
 	}
 	var pe *Problem
 	if errors.As(p.Err, &pe) {
+		return ""
+	}
+	if e, ok := azure.AsError(p.Err); ok && e.Kind == azure.KindSignIn {
 		return ""
 	}
 	return strings.Join(strings.Fields(p.Err.Error()), " ")

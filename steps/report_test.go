@@ -330,6 +330,37 @@ func TestRenderHumanContent(t *testing.T) {
 	if strings.Contains(out, "vm.deployment-model") {
 		t.Error("ok findings must not be listed")
 	}
+	// Worst VMs first, then by name; the JSON report keeps the scan's order.
+	var order []string
+	for _, l := range lines {
+		for _, name := range []string{"old-5", "legacy-4", "db-3", "app-2", "web-1"} {
+			if strings.Contains(l, name+" · ") {
+				order = append(order, name)
+			}
+		}
+	}
+	if want := []string{"old-5", "legacy-4", "db-3", "app-2", "web-1"}; !slices.Equal(order, want) {
+		t.Errorf("report order = %v, want %v", order, want)
+	}
+	var jsonOrder []string
+	for _, vm := range BuildReport(rtFleet(), tr).VMs {
+		jsonOrder = append(jsonOrder, vm.Name)
+	}
+	if want := []string{"web-1", "app-2", "db-3", "legacy-4", "old-5"}; !slices.Equal(jsonOrder, want) {
+		t.Errorf("JSON order = %v, want %v", jsonOrder, want)
+	}
+	// Same verdict: by name, case-insensitive.
+	tie := rtFleet()[:1]
+	b, c := rtFleet()[0], rtFleet()[0]
+	b.VM.Name, c.VM.Name = "Zeta", "alpha"
+	tie = append(tie, b, c)
+	var names []string
+	for _, r := range worstFirst(tie) {
+		names = append(names, r.VM.Name)
+	}
+	if want := []string{"alpha", "web-1", "Zeta"}; !slices.Equal(names, want) {
+		t.Errorf("same-verdict order = %v, want %v", names, want)
+	}
 	if got := renderHuman(t, nil, tr, ui.Styles{}, 80); !strings.Contains(got, tr.T("report.empty")) {
 		t.Errorf("empty report = %q", got)
 	}
@@ -394,6 +425,30 @@ func TestRenderProblem(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
+	}
+	// A sign-in failure reads well and shows no technical detail.
+	for _, lang := range ui.Languages {
+		buf.Reset()
+		p = Explain(fmt.Errorf("sign-in: %w", &azure.Error{Kind: azure.KindSignIn, Op: "sign-in", Status: 403}))
+		if err := RenderProblem(&buf, p, trs[lang], ui.Styles{}, 80); err != nil {
+			t.Fatal(err)
+		}
+		out = buf.String()
+		if strings.Contains(out, trs[lang].T("report.problem.detail")+":") || strings.Contains(out, "signIn") {
+			t.Errorf("%s: sign-in failure shows a detail:\n%s", lang, out)
+		}
+		if op := trs[lang].T("op.sign-in"); strings.Contains(out, op+"時") || strings.Contains(out, op+"中") || strings.Contains(out, "while "+op) {
+			t.Errorf("%s: sign-in failure repeats the operation:\n%s", lang, out)
+		}
+	}
+	if what, _, _ := Explain(&azure.Error{Kind: azure.KindSignIn, Op: "sign-in"}).Text(trs["en"]); what != "Could not sign in to Azure." {
+		t.Errorf("sign-in what = %q", what)
+	}
+	if what, _, _ := (&Problem{What: "err.signIn.what"}).Text(trs["en"]); what != "Could not sign in to Azure." {
+		t.Errorf("sign-in what without an operation = %q", what)
+	}
+	if what, _, _ := Explain(&azure.Error{Kind: azure.KindSignIn, Op: "list-subscriptions", Status: 401}).Text(trs["en"]); !strings.Contains(what, "listing subscriptions") {
+		t.Errorf("sign-in what during another operation = %q", what)
 	}
 	// An input problem has no raw error to show.
 	buf.Reset()

@@ -31,13 +31,13 @@ const (
 	RuleNetworkOutbound = "network.outbound"
 )
 
-// Default VM agent floors. The backup documentation still quotes only the 2016
-// Windows floor, 2.6.1198.718 (AZURE.md §5.3), and the platform's current
-// minimum is not published; these defaults are newer releases that every
-// supported image ships or auto-updates past. RuleConfig.AgentFloor overrides
-// them per OS type.
+// Default VM agent floors (DESIGN §2a: "default from AZURE.md §5.3"). The
+// Windows floor is the one number the backup documentation quotes,
+// 2.6.1198.718 (WaAppAgent.exe). The docs name no Linux floor: 2.2.53 is our
+// own conservative choice. Both are only defaults: RuleConfig.AgentFloor
+// overrides them per OS type.
 const (
-	DefaultWindowsAgentFloor = "2.7.41491.1102"
+	DefaultWindowsAgentFloor = "2.6.1198.718"
 	DefaultLinuxAgentFloor   = "2.2.53"
 )
 
@@ -891,7 +891,9 @@ func checkSnapshotExtension(in *ruleInput) Finding {
 	case strings.Contains(code, "delet"):
 		return finding(RuleSnapshotExt, Fixable, "stuck-deleting", docsAgentHealth, "Name", name, "VM", vm.Name, "ResourceGroup", vm.ResourceGroup)
 	case strings.Contains(code, "transitioning") || strings.Contains(code, "creating") || strings.Contains(code, "updating"):
-		return finding(RuleSnapshotExt, Fixable, "transitioning", docsAgentHealth, "Name", name, "State", state, "VM", vm.Name, "ResourceGroup", vm.ResourceGroup)
+		// The extension's normal state while a backup takes its snapshot:
+		// not stuck, so information only.
+		return finding(RuleSnapshotExt, Info, "transitioning", docsAgentHealth, "Name", name, "State", state, "VM", vm.Name, "ResourceGroup", vm.ResourceGroup)
 	case strings.Contains(code, "succeeded"):
 		return finding(RuleSnapshotExt, OK, "healthy", docsAgentHealth, "Name", name, "Version", cmp.Or(e.Version, "?"))
 	}

@@ -300,8 +300,20 @@ var rtCases = []rtCase{
 	{name: "linux equal", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) { vm.Agent.Version = "2.2.53.0" }, verdict: OK, key: "current"},
 	{name: "windows old", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) {
 		rtWindows(vm, "Windows Server 2019 Datacenter", "10.0.17763")
+		vm.Agent.Version = "2.6.1198.600"
+	}, verdict: Fixable, key: "old", args: map[string]string{"Version": "2.6.1198.600", "Floor": "2.6.1198.718"}},
+	{name: "windows default floor is the guide's", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) {
+		rtWindows(vm, "Windows Server 2019 Datacenter", "10.0.17763")
+		vm.Agent.Version = "2.6.1198.718"
+	}, verdict: OK, key: "current", args: map[string]string{"Floor": "2.6.1198.718"}},
+	{name: "windows 2.7 current", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) {
+		rtWindows(vm, "Windows Server 2019 Datacenter", "10.0.17763")
 		vm.Agent.Version = "2.7.41491.1010"
-	}, verdict: Fixable, key: "old", args: map[string]string{"Floor": DefaultWindowsAgentFloor}},
+	}, verdict: OK, key: "current", args: map[string]string{"Floor": DefaultWindowsAgentFloor}},
+	{name: "windows configured floor", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) {
+		rtWindows(vm, "Windows Server 2019 Datacenter", "10.0.17763")
+		vm.Agent.Version = "2.7.41491.1010"
+	}, cfg: RuleConfig{AgentFloor: map[string]string{"Windows": "2.7.41491.1102"}}, verdict: Fixable, key: "old", args: map[string]string{"Floor": "2.7.41491.1102"}},
 	{name: "windows 2016 floor of the guide", rule: RuleAgentVersion, setup: func(vm *azure.VM, _ *azure.Inventory) {
 		rtWindows(vm, "Windows Server 2019 Datacenter", "10.0.17763")
 		vm.Agent.Version = "2.6.1198.718"
@@ -335,7 +347,11 @@ var rtCases = []rtCase{
 	{name: "error level", rule: RuleSnapshotExt, setup: rtSnapshot("ProvisioningState/succeeded", "Error", ""), verdict: Fixable, key: "failed"},
 	{name: "stuck deleting", rule: RuleSnapshotExt, setup: rtSnapshot("ProvisioningState/deleting", "Info", ""), verdict: Fixable, key: "stuck-deleting"},
 	{name: "transitioning", rule: RuleSnapshotExt, setup: rtSnapshot("ProvisioningState/transitioning", "Info", ""),
-		verdict: Fixable, key: "transitioning", args: map[string]string{"State": "transitioning"}},
+		verdict: Info, key: "transitioning", args: map[string]string{"State": "transitioning"}},
+	{name: "updating", rule: RuleSnapshotExt, setup: rtSnapshot("ProvisioningState/updating", "Info", ""),
+		verdict: Info, key: "transitioning", args: map[string]string{"State": "updating"}},
+	{name: "transitioning but failed", rule: RuleSnapshotExt, setup: rtSnapshot("ProvisioningState/transitioning", "Error", "Enable failed"),
+		verdict: Fixable, key: "failed", args: map[string]string{"Detail": "Enable failed"}},
 	{name: "odd state", rule: RuleSnapshotExt, setup: rtSnapshot("", "", ""), verdict: Warn, key: "unexpected"},
 	{name: "found by type", rule: RuleSnapshotExt, setup: func(vm *azure.VM, _ *azure.Inventory) {
 		vm.Agent.Extensions = []azure.ExtensionState{{Type: "Microsoft.Azure.RecoveryServices.VMSnapshot", Code: "ProvisioningState/succeeded"}}

@@ -15,12 +15,18 @@ type WizardAPI interface {
 	Subscriptions(ctx context.Context) ([]azure.Subscription, error)
 	Inventory(ctx context.Context, subscriptions []string, progress func(azure.InventoryProgress)) (*azure.Inventory, error)
 	ReadAgents(ctx context.Context, vms []azure.VM, concurrency int, progress func(done, total int)) error
+	ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error)
+	ResourceGroupExists(ctx context.Context, subscriptionID, group string) (bool, error)
+	CheckVaultName(ctx context.Context, subscriptionID, group, location, name string) (available bool, reason, message string, err error)
+	VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error)
+	StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error)
 }
 
 var (
 	_ WizardAPI = (*azure.Client)(nil)
 	_ scopeAPI  = WizardAPI(nil)
 	_ scanAPI   = WizardAPI(nil)
+	_ vaultAPI  = WizardAPI(nil)
 )
 
 // WizardOptions are the settings a wizard run starts from.
@@ -39,7 +45,7 @@ type WizardOptions struct {
 var stepIDs = []string{"scope", "preflight", "vault", "redundancy", "network", "agent", "review", "apply", "protect", "summary"}
 
 // NewWizard builds the interactive wizard: the shell with its ten steps.
-// Steps 2–9 are not built in this version and say so.
+// Steps 3–9 are not built in this version and say so.
 func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	tr := opts.Translator
 	if tr == nil {
@@ -47,8 +53,8 @@ func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	}
 	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context}
-	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api)}
-	for _, id := range stepIDs[2:] {
+	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api)}
+	for _, id := range stepIDs[3:] {
 		steps = append(steps, newNotBuiltStep(c, id))
 	}
 	var shell ui.ShellOptions

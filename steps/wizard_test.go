@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -486,8 +487,14 @@ func TestWizardWalksEveryStep(t *testing.T) {
 	hs.waitFor("preflight results", func(s snapshot) bool { return s.current == 1 && s.complete })
 	for i := 2; i < len(stepIDs); i++ {
 		hs.next()
+		if i == 3 {
+			// On the vault step the first Next opens the region's vaults
+			// (an inner page); once a vault is chosen the next goes on.
+			hs.waitFor("a vault choice", func(s snapshot) bool { return s.current == 2 && s.complete })
+			hs.next()
+		}
 		s := hs.waitFor("the next step", func(s snapshot) bool { return s.current == i })
-		if !strings.Contains(s.view, "Not built yet") {
+		if i >= 3 && !strings.Contains(s.view, "Not built yet") {
 			t.Errorf("step %d should say it is not built:\n%s", i, s.view)
 		}
 	}
@@ -497,7 +504,11 @@ func TestWizardWalksEveryStep(t *testing.T) {
 		t.Errorf("Next on the last step should stay and say why; step %d, status %q", s.current, s.status)
 	}
 	for i := len(stepIDs) - 2; i >= 1; i-- {
-		hs.back()
+		// Back leaves a step's inner pages first (the vault step has two).
+		for try := 0; try < 4 && hs.now().current != i; try++ {
+			hs.back()
+			time.Sleep(50 * time.Millisecond)
+		}
 		hs.waitFor("the previous step", func(s snapshot) bool { return s.current == i })
 	}
 	// Back on preflight keeps its results: same selection, nothing re-read.
@@ -547,4 +558,73 @@ func TestWizardCallsUseTheProgramContext(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the identity was never read")
 	}
+}
+
+// ---- the vault step's reads ----
+
+// stubTaken are vault names the stub's subscriptions hold besides the
+// inventory's vaults (deleted vaults keep their names for a while).
+var stubTaken = []string{"rsv-taken", "rsv-taken-2"}
+
+// vaults are the vaults Inventory reports for a subscription, read without
+// counting as an inventory read.
+func (s *stubAPI) vaults(ctx context.Context, sub string) []azure.Vault {
+	inv, _ := s.Inventory(ctx, []string{sub}, nil)
+	s.mu.Lock()
+	s.invCalls--
+	s.mu.Unlock()
+	if inv == nil {
+		return nil
+	}
+	return inv.Vaults
+}
+
+func (s *stubAPI) ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error) {
+	if strings.EqualFold(subscriptionID, subCN) {
+		return "NotRegistered", nil
+	}
+	return "Registered", nil
+}
+
+func (s *stubAPI) ResourceGroupExists(ctx context.Context, subscriptionID, group string) (bool, error) {
+	for _, vm := range stubFleet() {
+		if strings.EqualFold(vm.SubscriptionID, subscriptionID) && strings.EqualFold(vm.ResourceGroup, group) {
+			return true, nil
+		}
+	}
+	for _, v := range s.vaults(ctx, subscriptionID) {
+		if strings.EqualFold(v.ResourceGroup, group) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (s *stubAPI) CheckVaultName(ctx context.Context, subscriptionID, group, location, name string) (bool, string, string, error) {
+	taken := slices.Clone(stubTaken)
+	for _, v := range s.vaults(ctx, subscriptionID) {
+		taken = append(taken, v.Name)
+	}
+	for _, n := range taken {
+		if strings.EqualFold(n, name) {
+			return false, "AlreadyExists", "Resource name already exists", nil
+		}
+	}
+	return true, "", "", nil
+}
+
+func (s *stubAPI) VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error) {
+	for _, v := range s.vaults(ctx, subscriptionID) {
+		if strings.EqualFold(v.Name, name) && strings.EqualFold(v.ResourceGroup, group) {
+			return &v, nil
+		}
+	}
+	return nil, nil
+}
+
+func (s *stubAPI) StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error) {
+	if strings.HasSuffix(strings.ToLower(vaultID), "/rsv-weu-prod") {
+		return azure.StorageConfig{Type: azure.StorageGeoRedundant, State: azure.StorageLocked}, nil
+	}
+	return azure.StorageConfig{Type: azure.StorageLocallyRedundant, State: azure.StorageUnlocked}, nil
 }
