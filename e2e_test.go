@@ -85,7 +85,8 @@ func startTmux(t *testing.T, w, h int, command string) *tmuxSession {
 }
 
 // TestEndToEndDemoWizard drives `backupready --demo` in each language from
-// sign-in to the preflight table and one VM's findings, then quits.
+// sign-in to the preflight table and one VM's findings, through a too-small
+// window and back, into the vault step's choice for one region, then quits.
 func TestEndToEndDemoWizard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
@@ -117,6 +118,13 @@ func TestEndToEndDemoWizard(t *testing.T) {
 			s.waitFor("50×12")
 			s.tmux("resize-window", "-t", s.name, "-x", "100", "-y", "30")
 			s.waitFor("fileserver")
+
+			// On to the vault step: the regions of the chosen VMs, then the
+			// vaults of japaneast (none there: a new one is offered).
+			s.keys("Tab")
+			s.waitFor("japaneast", "eastus", "Contoso 研发测试")
+			s.keys("Down", "Down", "Down", "Enter")
+			s.waitFor("tokyo-app-01", "Microsoft.RecoveryServices")
 
 			s.keys("q")
 			s.waitFor("BACKUPREADY-EXIT=0")
