@@ -23,10 +23,12 @@ type WizardAPI interface {
 }
 
 var (
-	_ WizardAPI = (*azure.Client)(nil)
-	_ scopeAPI  = WizardAPI(nil)
-	_ scanAPI   = WizardAPI(nil)
-	_ vaultAPI  = WizardAPI(nil)
+	_ WizardAPI     = (*azure.Client)(nil)
+	_ scopeAPI      = WizardAPI(nil)
+	_ scanAPI       = WizardAPI(nil)
+	_ vaultAPI      = WizardAPI(nil)
+	_ redundancyAPI = WizardAPI(nil)
+	_ reviewAPI     = WizardAPI(nil)
 )
 
 // WizardOptions are the settings a wizard run starts from.
@@ -39,13 +41,17 @@ type WizardOptions struct {
 	// Context bounds every Azure call the steps make: when it ends (the
 	// program quits or is interrupted), calls in flight are cancelled.
 	Context context.Context
+	// PlanPath is where Review saves the plan ("" means
+	// backupready-plan.yaml); the Azure CLI script goes next to it.
+	PlanPath string
 }
 
 // stepIDs are the catalog names of the ten steps of DESIGN §2, in order.
 var stepIDs = []string{"scope", "preflight", "vault", "redundancy", "network", "agent", "review", "apply", "protect", "summary"}
 
 // NewWizard builds the interactive wizard: the shell with its ten steps.
-// Steps 3–9 are not built in this version and say so.
+// Network, Agent & extension, Apply, Protect and Summary are not built in
+// this version and say so.
 func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	tr := opts.Translator
 	if tr == nil {
@@ -53,8 +59,12 @@ func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	}
 	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context}
-	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api)}
-	for _, id := range stepIDs[3:] {
+	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api)}
+	for _, id := range stepIDs[4:] {
+		if id == "review" {
+			steps = append(steps, newReviewStep(c, sess, api, opts.PlanPath))
+			continue
+		}
 		steps = append(steps, newNotBuiltStep(c, id))
 	}
 	var shell ui.ShellOptions

@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -477,7 +479,9 @@ func TestNotBuiltSteps(t *testing.T) {
 }
 
 func TestWizardWalksEveryStep(t *testing.T) {
-	hs := newHarness(t, &stubAPI{}, demoOpts(t, "en"), 100, 30)
+	opts := demoOpts(t, "en")
+	opts.PlanPath = filepath.Join(t.TempDir(), "plan.yaml")
+	hs := newHarness(t, &stubAPI{}, opts, 100, 30)
 	hs.waitText("Contoso Production")
 	hs.space()
 	hs.enter()
@@ -494,7 +498,27 @@ func TestWizardWalksEveryStep(t *testing.T) {
 			hs.next()
 		}
 		s := hs.waitFor("the next step", func(s snapshot) bool { return s.current == i })
-		if i >= 3 && !strings.Contains(s.view, "Not built yet") {
+		if i == 3 {
+			// The redundancy step reads the vault's storage before Next may leave it.
+			s = hs.waitFor("the vault's storage read", func(s snapshot) bool { return s.current == 3 && s.complete })
+			if strings.Contains(s.view, "Not built yet") {
+				t.Errorf("the redundancy step is built:\n%s", s.view)
+			}
+		}
+		if i == 6 {
+			// Review refuses Next until the plan is confirmed (saved).
+			hs.waitFor("the change list", func(s snapshot) bool { return strings.Contains(s.view, "no change") })
+			hs.enter()
+			s = hs.waitFor("the plan confirmed", func(s snapshot) bool { return s.current == 6 && s.complete })
+			if !strings.Contains(s.view, "Nothing was changed in Azure") {
+				t.Errorf("confirming should say nothing changed in Azure:\n%s", s.view)
+			}
+			if _, err := os.Stat(opts.PlanPath); err != nil {
+				t.Errorf("confirming should save the plan: %v", err)
+			}
+			continue
+		}
+		if i >= 4 && !strings.Contains(s.view, "Not built yet") {
 			t.Errorf("step %d should say it is not built:\n%s", i, s.view)
 		}
 	}
