@@ -157,8 +157,12 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 		conflicts = append(conflicts, PlanConflict{Field: "redundancy.storageType", Reason: "conflict.storage-locked",
 			Args: []any{"Vault", p.Vault.Name, "Have", current.Type, "Want", want.StorageType}})
 	default:
+		reason := "change.reason.storage-set"
+		if live.Vault != nil {
+			reason = "change.reason.storage-change"
+		}
 		out = append(out, Change{Kind: Modify, Action: ActionStorageType, Target: vaultID, Region: region, From: current.Type, To: want.StorageType,
-			Reason: "change.reason.storage-set", Irreversible: willLock})
+			Reason: reason, Irreversible: willLock})
 	}
 	switch {
 	case current.CrossRegionRestore == want.CrossRegionRestore:
