@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -143,4 +144,70 @@ func TestEndToEndCtrlCExits130(t *testing.T) {
 	s.waitFor("trainer@contoso.example")
 	s.keys("C-c")
 	s.waitFor("BACKUPREADY-EXIT=130")
+}
+
+// TestEndToEndScopeToSavedPlan goes, in each language, from sign-in to a plan
+// saved by Review (a new vault in japaneast), then checks that
+// `apply --plan FILE --dry-run` lists the same plan's changes from the file.
+func TestEndToEndScopeToSavedPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin := buildBinary(t)
+	for _, lang := range ui.Languages {
+		t.Run(lang, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := fmt.Sprintf("cd %s && %s --demo --lang %s; echo BACKUPREADY-EXIT=$?; sleep 30", dir, bin, lang)
+			s := startTmux(t, 100, 30, cmd)
+			s.waitFor("trainer@contoso.example", "Contoso Production", "Contoso 研发测试")
+			s.keys("a", "Enter")
+			s.waitFor("tokyo-app-01")
+			s.keys("a", "Tab")
+			s.waitFor("fileserver", "legacy-w2003")
+			s.keys("Tab") // vault: the regions
+			s.waitFor("japaneast")
+			s.keys("Down", "Down", "Down", "Enter") // japaneast: no vault there
+			s.waitFor("tokyo-app-01")
+			s.keys("Enter") // create a new one: name and group suggested
+			// Azure's (debounced) name check has answered: the name is free.
+			s.waitFor("✓ rsv-backup-japaneast", "rg-backup-japaneast")
+			s.keys("Tab") // redundancy (a new vault: geo-redundant by default)
+			s.waitFor("›  4")
+			s.keys("Tab", "Tab", "Tab")
+			s.waitFor("›  7", "rsv-backup-japaneast") // review, with the planned vault
+			s.keys("Enter")                           // confirm: saves the plan, changes nothing
+			plan := filepath.Join(dir, "backupready-plan.yaml")
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if _, err := os.Stat(plan); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no plan saved; screen:\n%s", s.screen())
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			s.keys("q")
+			s.waitFor("BACKUPREADY-EXIT=0")
+
+			out, err := exec.Command(bin, "apply", "--demo", "--plan", plan, "--dry-run", "--json").Output()
+			if err != nil {
+				t.Fatalf("apply --dry-run: %v", err)
+			}
+			var r struct {
+				Changes []struct{ Kind, Action string } `json:"changes"`
+			}
+			if err := json.Unmarshal(out, &r); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range r.Changes {
+				got = append(got, c.Kind+" "+c.Action)
+			}
+			want := "noChange provider.register|create resourceGroup.create|create vault.create|noChange vault.storageType|noChange vm.include"
+			if strings.Join(got, "|") != want {
+				t.Fatalf("dry run of the saved plan:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+			}
+		})
+	}
 }
