@@ -49,7 +49,10 @@ type Error struct {
 	Code       string
 	Message    string
 	RetryAfter time.Duration
-	Err        error
+	// Policy names the Azure Policy assignment that denied a request
+	// (RequestDisallowedByPolicy), when ARM says which.
+	Policy string
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -114,7 +117,7 @@ func Classify(op string, err error) error {
 	case errors.As(err, &re):
 		out.Status = re.StatusCode
 		out.Code = re.ErrorCode
-		out.Message = armMessage(re)
+		out.Message, out.Policy = armMessage(re)
 		if re.RawResponse != nil {
 			out.RetryAfter = retryAfter(re.RawResponse.Header)
 		}
@@ -164,30 +167,47 @@ func kindOf(status int, code string) Kind {
 	return KindUnknown
 }
 
-// armMessage reads the human message out of an ARM error body. ARM wraps it
-// as {"error":{"code","message"}}; some services answer a bare {"code","message"}
-// and the Backup service sometimes a bare {}.
-func armMessage(re *azcore.ResponseError) string {
+// armMessage reads the human message out of an ARM error body, and for a
+// policy denial the assignment that denied it (from additionalInfo). ARM wraps
+// errors as {"error":{"code","message","additionalInfo"}}; some services
+// answer a bare {"code","message"} and the Backup service sometimes a bare {}.
+func armMessage(re *azcore.ResponseError) (message, policy string) {
 	if re.RawResponse == nil {
-		return ""
+		return "", ""
 	}
 	body, err := runtime.Payload(re.RawResponse)
 	if err != nil || len(body) == 0 {
-		return ""
+		return "", ""
+	}
+	type info struct {
+		Type string `json:"type"`
+		Info struct {
+			AssignmentDisplayName string `json:"policyAssignmentDisplayName"`
+			AssignmentName        string `json:"policyAssignmentName"`
+		} `json:"info"`
 	}
 	var env struct {
 		Error *struct {
-			Message string `json:"message"`
+			Message        string `json:"message"`
+			AdditionalInfo []info `json:"additionalInfo"`
 		} `json:"error"`
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(body, &env) != nil {
-		return ""
+		return "", ""
 	}
-	if env.Error != nil {
-		return env.Error.Message
+	if env.Error == nil {
+		return env.Message, ""
 	}
-	return env.Message
+	for _, ai := range env.Error.AdditionalInfo {
+		if ai.Info.AssignmentDisplayName != "" {
+			return env.Error.Message, ai.Info.AssignmentDisplayName
+		}
+		if ai.Info.AssignmentName != "" {
+			return env.Error.Message, ai.Info.AssignmentName
+		}
+	}
+	return env.Error.Message, ""
 }
 
 // retryAfter reads the server's wait hint with azcore's header precedence.

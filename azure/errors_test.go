@@ -160,3 +160,25 @@ func TestTraceRedactsAndCounts(t *testing.T) {
 		t.Fatalf("signature kept: %s", got)
 	}
 }
+
+// A policy denial names the assignment that denied it.
+func TestPolicyDenialNamesTheAssignment(t *testing.T) {
+	body := `{"error":{"code":"RequestDisallowedByPolicy","message":"Resource 'rsv' was disallowed by policy.",
+	"additionalInfo":[{"type":"PolicyViolation","info":{"policyAssignmentName":"a1b2","policyAssignmentDisplayName":"Allowed locations"}}]}}`
+	tr := transportFunc(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 403, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+	})
+	c, err := New(&azfake.TokenCredential{}, &arm.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Subscriptions(context.Background())
+	e, _ := AsError(err)
+	if e == nil || e.Kind != KindPolicy || e.Policy != "Allowed locations" || !strings.Contains(e.Message, "disallowed by policy") {
+		t.Fatalf("got %+v", e)
+	}
+}
+
+type transportFunc func(*http.Request) (*http.Response, error)
+
+func (f transportFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }

@@ -32,12 +32,27 @@ const (
 var readOps = map[string]bool{
 	"graph-vms": true, "graph-network": true, "graph-vaults": true, "instance-view": true, "read-agents": true,
 	"list-subscriptions": true, "list-locations": true, "list-tenants": true, "provider-state": true,
+	"get-nic": true, "get-nsg": true, "get-vault": true, "list-vaults": true, "get-job": true,
+	"get-storage-config": true, "check-vault-name": true, "get-resource-group": true,
+}
+
+// writeRoles names the built-in role each changing operation needs. Vault
+// settings need Backup Contributor; creating a vault (or its group) needs
+// Contributor on the resource group.
+var writeRoles = map[string]string{
+	"set-storage-config": "Backup Contributor",
+	"create-vault":       "Contributor (resource group)",
+	"create-group":       "Contributor (subscription)",
+	"register-provider":  "Contributor (subscription)",
 }
 
 // roleFor names the built-in role an operation most likely lacks.
 func roleFor(op string) string {
 	if readOps[op] {
 		return "Reader"
+	}
+	if r, ok := writeRoles[op]; ok {
+		return r
 	}
 	return "Contributor"
 }
@@ -56,7 +71,7 @@ func Explain(err error) Problem {
 		return p
 	}
 	p.Args = []any{"Op", "op." + e.Op, "Code", e.Code, "Message", e.Message, "Status", e.Status,
-		"Seconds", int(e.RetryAfter.Seconds()), "Role", roleFor(e.Op)}
+		"Seconds", int(e.RetryAfter.Seconds()), "Role", roleFor(e.Op), "Policy", e.Policy}
 	k := string(e.Kind)
 	p.What, p.Why, p.Next = "err."+k+".what", "err."+k+".why", "err."+k+".next"
 	switch e.Kind {

@@ -179,3 +179,22 @@ func TestEveryAzureOperationHasAPhrase(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyAndRoleNamedInProblems(t *testing.T) {
+	tr, err := ui.NewTranslator("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Explain(&azure.Error{Kind: azure.KindPolicy, Op: "get-vault", Code: "RequestDisallowedByPolicy", Policy: "Allowed locations"})
+	if _, why, _ := p.Text(tr); !strings.Contains(why, `"Allowed locations"`) {
+		t.Fatalf("policy not named: %q", why)
+	}
+	p = Explain(&azure.Error{Kind: azure.KindForbidden, Op: "set-storage-config", Code: "AuthorizationFailed"})
+	if _, _, next := p.Text(tr); !strings.Contains(next, "Backup Contributor") {
+		t.Fatalf("role not named: %q", next)
+	}
+	p = Explain(&azure.Error{Kind: azure.KindForbidden, Op: "graph-vms", Code: "AuthorizationFailed"})
+	if _, _, next := p.Text(tr); !strings.Contains(next, "Reader") {
+		t.Fatalf("role not named: %q", next)
+	}
+}
