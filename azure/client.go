@@ -226,7 +226,7 @@ func (c *Client) Locations(ctx context.Context, subscriptionID string) ([]Locati
 			if l == nil {
 				continue
 			}
-			loc := Location{Name: str(l.Name), DisplayName: str(l.DisplayName)}
+			loc := Location{Name: str(l.Name), DisplayName: str(l.DisplayName), HasZones: len(l.AvailabilityZoneMappings) > 0}
 			if m := l.Metadata; m != nil {
 				if m.RegionType != nil {
 					loc.RegionType = string(*m.RegionType)

@@ -136,8 +136,9 @@ func TestRecordedLocationsKeepPhysicalRegions(t *testing.T) {
 	f := loadFixture(t, "locations_list_trimmed.json")
 	var body struct {
 		Value []struct {
-			Name     string `json:"name"`
-			Metadata struct {
+			Name                     string            `json:"name"`
+			AvailabilityZoneMappings []json.RawMessage `json:"availabilityZoneMappings"`
+			Metadata                 struct {
 				RegionType   string `json:"regionType"`
 				PairedRegion []struct {
 					Name string `json:"name"`
@@ -149,6 +150,7 @@ func TestRecordedLocationsKeepPhysicalRegions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{}
+	zones := map[string]bool{}
 	for _, v := range body.Value {
 		if v.Metadata.RegionType == "Physical" {
 			paired := ""
@@ -156,6 +158,7 @@ func TestRecordedLocationsKeepPhysicalRegions(t *testing.T) {
 				paired = v.Metadata.PairedRegion[0].Name
 			}
 			want[v.Name] = paired
+			zones[v.Name] = len(v.AvailabilityZoneMappings) > 0
 		}
 	}
 	if len(want) == 0 || len(want) == len(body.Value) {
@@ -169,6 +172,20 @@ func TestRecordedLocationsKeepPhysicalRegions(t *testing.T) {
 		if !ok || p != l.PairedRegion || l.DisplayName == "" {
 			t.Errorf("region %+v: want paired %q (physical %v)", l, p, ok)
 		}
+		if l.HasZones != zones[l.Name] {
+			t.Errorf("region %s: HasZones %v, want %v", l.Name, l.HasZones, zones[l.Name])
+		}
+	}
+	// The recording has regions with zones and a physical one without.
+	has := map[string]bool{}
+	for _, l := range locs {
+		has[l.Name] = l.HasZones
+	}
+	if z, ok := has["westeurope"]; !ok || !z {
+		t.Errorf("westeurope should have availability zones: %v", has)
+	}
+	if z, ok := has["brazilus"]; !ok || z {
+		t.Errorf("brazilus should have no availability zones: %v", has)
 	}
 }
 

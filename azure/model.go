@@ -38,6 +38,7 @@ type Location struct {
 	DisplayName  string // West Europe
 	RegionType   string // Physical or Logical
 	PairedRegion string // name of the paired region, if any
+	HasZones     bool   // the region has availability zones
 }
 
 // Disk is one disk of a VM.

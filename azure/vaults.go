@@ -12,7 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 )
 
-// Vault name check, vault lookup by name, resource group existence and the
+// Vault name check, vault lookup by name, resource group existence and list, and the
 // vault's backup storage configuration (AZURE.md §2-3).
 
 // Storage types and lock states of a vault's backup storage configuration.
@@ -219,6 +219,39 @@ func (c *Client) ResourceGroupExists(ctx context.Context, subscriptionID, group 
 		return false, e
 	}
 	return true, nil
+}
+
+// ResourceGroup is a resource group of a subscription.
+type ResourceGroup struct {
+	Name, Location string
+}
+
+// ResourceGroups lists the resource groups of a subscription (every page),
+// in the order Azure gives them.
+func (c *Client) ResourceGroups(ctx context.Context, subscriptionID string) ([]ResourceGroup, error) {
+	const op = "list-resource-groups"
+	if subscriptionID == "" {
+		return nil, &Error{Kind: KindInvalid, Op: op, Code: CodeMissingArgument}
+	}
+	cl, err := armresources.NewResourceGroupsClient(subscriptionID, c.cred, c.opts)
+	if err != nil {
+		return nil, Classify(op, err)
+	}
+	out := []ResourceGroup{}
+	pager := cl.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, Classify(op, err)
+		}
+		for _, g := range page.Value {
+			if g == nil || str(g.Name) == "" {
+				continue
+			}
+			out = append(out, ResourceGroup{Name: str(g.Name), Location: str(g.Location)})
+		}
+	}
+	return out, nil
 }
 
 // absent reports whether a 404 says the thing (or its resource group) does

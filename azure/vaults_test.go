@@ -274,3 +274,37 @@ func TestRecordedVaultByName(t *testing.T) {
 		t.Fatalf("got %+v %v", v, err)
 	}
 }
+
+func TestResourceGroupsPagesAndErrors(t *testing.T) {
+	page := func(body string) fixture {
+		var f fixture
+		f.Response.Status = http.StatusOK
+		f.Response.Headers = map[string]string{"Content-Type": "application/json"}
+		f.Response.Body = json.RawMessage(body)
+		return f
+	}
+	c, s := scripted(t,
+		page(`{"value":[{"id":"/subscriptions/s/resourceGroups/rg-a","name":"rg-a","location":"westeurope","properties":{"provisioningState":"Succeeded"}}],
+			"nextLink":"https://management.azure.com/subscriptions/s/resourcegroups?api-version=2021-04-01&%24skiptoken=x"}`),
+		page(`{"value":[{"id":"/subscriptions/s/resourceGroups/rg-b","name":"rg-b","location":"eastasia"}]}`))
+	got, err := c.ResourceGroups(context.Background(), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ResourceGroup{{"rg-a", "westeurope"}, {"rg-b", "eastasia"}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got %+v", got)
+	}
+	if len(s.seen) != 2 || !strings.EqualFold(s.seen[0], "GET /subscriptions/s/resourcegroups") || !strings.EqualFold(s.seen[1], "GET /subscriptions/s/resourcegroups") {
+		t.Fatalf("requests %v", s.seen)
+	}
+	c, _ = scripted(t, page(`{"value":[]}`))
+	if got, err := c.ResourceGroups(context.Background(), "s"); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("empty list: %v %v", got, err)
+	}
+	c, _ = clientFor(t, "error_500_transient_RestApiInternalError.json")
+	_, err = c.ResourceGroups(context.Background(), "s")
+	wantErr(t, err, KindServer, "list-resource-groups", "RestApiInternalError")
+	_, err = c.ResourceGroups(context.Background(), "")
+	wantErr(t, err, KindInvalid, "list-resource-groups", CodeMissingArgument)
+}

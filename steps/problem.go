@@ -34,6 +34,7 @@ var readOps = map[string]bool{
 	"list-subscriptions": true, "list-locations": true, "list-tenants": true, "provider-state": true,
 	"get-nic": true, "get-nsg": true, "get-vault": true, "list-vaults": true, "get-job": true,
 	"get-storage-config": true, "check-vault-name": true, "get-resource-group": true,
+	"list-resource-groups": true,
 }
 
 // writeRoles names the built-in role each changing operation needs. Vault

@@ -23,6 +23,7 @@ import (
 // redundancyAPI is what the redundancy step calls in Azure.
 type redundancyAPI interface {
 	StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error)
+	Locations(ctx context.Context, subscriptionID string) ([]azure.Location, error)
 }
 
 type (
@@ -30,6 +31,11 @@ type (
 		key string // the vault the answer is about (vaultKey)
 		cfg azure.StorageConfig
 		err error
+	}
+	redundancyRegionsMsg struct {
+		sub  string // the subscription whose regions these are
+		locs []azure.Location
+		err  error
 	}
 )
 
@@ -54,22 +60,73 @@ func StorageOf(cfg azure.StorageConfig) VaultStorage {
 
 // RedundancyOption is one redundancy the user may choose.
 type RedundancyOption struct {
-	Type    string // StorageGeo, StorageLocal, StorageZone
-	Default bool   // Azure's default for a new vault
-	Current bool   // the vault's setting today
+	Type     string // StorageGeo, StorageLocal, StorageZone
+	Default  bool   // Azure's default for a new vault
+	Current  bool   // the vault's setting today
+	Disabled bool   // not offered: zone-redundant in a region without zones
 }
 
 // RedundancyOptions are the choices a vault's storage allows: none when it
 // is locked (it is shown read-only), else geo-, locally and zone-redundant.
 func RedundancyOptions(s VaultStorage) []RedundancyOption {
+	return RedundancyOptionsIn(s, RegionFacts{})
+}
+
+// RegionFacts is what is known of the vault's region (Known=false when its
+// regions could not be read: the step then speaks in general).
+type RegionFacts struct {
+	Known    bool
+	Name     string // display name of the vault's region
+	Paired   string // display name of its paired region, "" when none
+	HasZones bool
+}
+
+// RedundancyOptionsIn are RedundancyOptions in a region: zone-redundancy is
+// disabled where the region is known to have no availability zones (unless
+// the vault has it already).
+func RedundancyOptionsIn(s VaultStorage, r RegionFacts) []RedundancyOption {
 	if s.Locked {
 		return nil
 	}
 	out := make([]RedundancyOption, 0, len(planStorage))
 	for _, t := range planStorage {
-		out = append(out, RedundancyOption{Type: t, Default: t == StorageGeo, Current: strings.EqualFold(t, s.Type)})
+		o := RedundancyOption{Type: t, Default: t == StorageGeo, Current: strings.EqualFold(t, s.Type)}
+		o.Disabled = t == StorageZone && r.Known && !r.HasZones && !o.Current
+		out = append(out, o)
 	}
 	return out
+}
+
+// RegionFactsOf finds a region (by name or display name) among a
+// subscription's regions.
+func RegionFactsOf(locs []azure.Location, region string) RegionFacts {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	find := func(name string) (azure.Location, bool) {
+		for _, l := range locs {
+			if name != "" && (norm(l.Name) == norm(name) || norm(l.DisplayName) == norm(name)) {
+				return l, true
+			}
+		}
+		return azure.Location{}, false
+	}
+	l, ok := find(region)
+	if !ok {
+		return RegionFacts{}
+	}
+	display := func(l azure.Location) string {
+		if l.DisplayName != "" {
+			return l.DisplayName
+		}
+		return l.Name
+	}
+	f := RegionFacts{Known: true, Name: display(l), HasZones: l.HasZones}
+	if l.PairedRegion != "" {
+		f.Paired = l.PairedRegion
+		if p, ok := find(l.PairedRegion); ok {
+			f.Paired = display(p)
+		}
+	}
+	return f
 }
 
 // CanToggleCRR reports whether cross-region restore may be switched with
@@ -145,6 +202,9 @@ type redundancyStep struct {
 	cursor int         // over the options, then the cross-region restore row
 	choice string      // the chosen type
 	crr    bool
+
+	regionsSub string           // the subscription whose regions are read or being read
+	regions    []azure.Location // its regions; nil while unread or when the read failed
 }
 
 func newRedundancyStep(c *ui.Common, sess *Session, api redundancyAPI) redundancyStep {
@@ -220,6 +280,16 @@ func (m redundancyStep) storage() (VaultStorage, bool) {
 // Activate starts over when the plan's vault changed, reading an existing
 // vault's storage configuration.
 func (m redundancyStep) Activate() (ui.Step, tea.Cmd) {
+	var regions tea.Cmd
+	if p := m.sess.Plan; p != nil && p.Subscription != "" && !strings.EqualFold(p.Subscription, m.regionsSub) {
+		m.regionsSub, m.regions = p.Subscription, nil
+		regions = m.readRegions(p.Subscription)
+	}
+	s, cmd := m.activate()
+	return s, tea.Batch(cmd, regions)
+}
+
+func (m redundancyStep) activate() (ui.Step, tea.Cmd) {
 	k := m.vaultKey()
 	if k == m.vault && k != "" {
 		m.syncPlan()
@@ -261,6 +331,30 @@ func (m redundancyStep) readStorage(k, id string) tea.Cmd {
 	}
 }
 
+// readRegions reads a subscription's regions, once, for the paired region
+// and zone support of the vault's region.
+func (m redundancyStep) readRegions(sub string) tea.Cmd {
+	api, ctx := m.api, m.sess.Context()
+	return func() tea.Msg {
+		locs, err := api.Locations(ctx, sub)
+		return redundancyRegionsMsg{sub: sub, locs: locs, err: err}
+	}
+}
+
+// region is what is known of the plan's vault's region.
+func (m redundancyStep) region() RegionFacts {
+	v := m.planVault()
+	if v == nil || m.regions == nil || !strings.EqualFold(m.sess.Plan.Subscription, m.regionsSub) {
+		return RegionFacts{}
+	}
+	return RegionFactsOf(m.regions, v.Location)
+}
+
+// options are the redundancies offered in the vault's region.
+func (m redundancyStep) options(s VaultStorage) []RedundancyOption {
+	return RedundancyOptionsIn(s, m.region())
+}
+
 // syncPlan writes the choice into the session's plan.
 func (m redundancyStep) syncPlan() {
 	s, ok := m.storage()
@@ -273,7 +367,7 @@ func (m redundancyStep) syncPlan() {
 }
 
 // rows is the number of cursor rows: the options, then cross-region restore.
-func (m redundancyStep) rows(s VaultStorage) int { return len(RedundancyOptions(s)) + 1 }
+func (m redundancyStep) rows(s VaultStorage) int { return len(m.options(s)) + 1 }
 
 func (m redundancyStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -301,6 +395,29 @@ func (m redundancyStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.read = storageRead{state: stateReady, cfg: msg.cfg}
 		m.reset(StorageOf(msg.cfg))
 		return m, nil
+	case redundancyRegionsMsg:
+		if !strings.EqualFold(msg.sub, m.regionsSub) {
+			return m, nil
+		}
+		if msg.err != nil || msg.locs == nil {
+			// No error screen: the step speaks of regions in general.
+			m.regions = nil
+			return m, nil
+		}
+		m.regions = msg.locs
+		// A choice the region does not offer falls back to the vault's own.
+		if s, ok := m.storage(); ok {
+			for _, o := range m.options(s) {
+				if o.Disabled && o.Type == m.choice {
+					m.choice = s.Type
+					if m.choice != StorageGeo {
+						m.crr = false
+					}
+					m.syncPlan()
+				}
+			}
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -316,9 +433,12 @@ func (m redundancyStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	opts := RedundancyOptions(s)
+	opts := m.options(s)
 	if key.Matches(km, m.keys.choose) {
 		if m.cursor < len(opts) {
+			if opts[m.cursor].Disabled {
+				return m, nil
+			}
 			m.choice = opts[m.cursor].Type
 			if m.choice != StorageGeo {
 				m.crr = false
@@ -360,8 +480,10 @@ func (m redundancyStep) Keys() []key.Binding {
 	if !ok {
 		return nil
 	}
-	opts := RedundancyOptions(s)
+	opts := m.options(s)
 	switch {
+	case m.cursor < len(opts) && opts[m.cursor].Disabled:
+		return []key.Binding{k.Up}
 	case m.cursor < len(opts):
 		return []key.Binding{k.Up, m.keys.choose}
 	case CanToggleCRR(s, m.choice):
@@ -406,7 +528,7 @@ func (m redundancyStep) View(w, h int) string {
 	}
 	lines = append(lines, "")
 	lines = append(lines, m.optionLines(s, w)...)
-	lines = append(lines, m.crrLine(s, len(RedundancyOptions(s)), w))
+	lines = append(lines, m.crrLine(s, len(m.options(s)), w))
 	warn := m.irreversibleLines(s, w)
 	room := h - len(lines) - len(warn) - 2
 	if room > 0 {
@@ -422,7 +544,7 @@ func (m redundancyStep) View(w, h int) string {
 // relative cost and which is Azure's default.
 func (m redundancyStep) optionLines(s VaultStorage, w int) []string {
 	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
-	opts := RedundancyOptions(s)
+	opts := m.options(s)
 	nw, cw := 0, 0
 	for _, o := range opts {
 		nw = max(nw, ui.Width(typeName(tr, o.Type)))
@@ -442,6 +564,11 @@ func (m redundancyStep) optionLines(s VaultStorage, w int) []string {
 		}
 		if o.Current && !s.New {
 			tags = append(tags, tr.T("redundancy.tag.current"))
+		}
+		if o.Disabled {
+			row := radio(false) + " " + name + strings.Repeat(" ", nw-ui.Width(name)) + "  "
+			out = append(out, ui.Fit(marker+st.App.Faint.Render(row+tr.T("redundancy.zrs.unavailable")), w))
+			continue
 		}
 		text := st.Table.Cell.Render(row) + st.App.Muted.Render(cost+strings.Repeat(" ", cw-ui.Width(cost)))
 		if len(tags) > 0 {
@@ -476,20 +603,56 @@ func (m redundancyStep) crrLine(s VaultStorage, row, w int) string {
 		if m.cursor == row {
 			ls = st.Table.Selected
 		}
-		return ui.Fit(marker+ls.Render(label)+st.App.Muted.Render(" · "+tr.T("redundancy.crr.paired")), w)
+		return ui.Fit(marker+ls.Render(label)+st.App.Muted.Render(" · "+m.pairedText()), w)
 	case s.Locked && s.CRR:
 		return ui.Fit(marker+st.App.Faint.Render(label+" · "+tr.T("redundancy.crr.stays")), w)
 	}
 	return ui.Fit(marker+st.App.Faint.Render(label+" · "+tr.T("redundancy.crr.geoonly")), w)
 }
 
-// detail explains the row under the cursor.
-func (m redundancyStep) detail(s VaultStorage) string {
-	opts := RedundancyOptions(s)
-	if m.cursor < len(opts) {
-		return m.c.Tr.T("redundancy.about." + opts[m.cursor].Type)
+// pairedText is where cross-region restore restores: the paired region by
+// name when known.
+func (m redundancyStep) pairedText() string {
+	if r := m.region(); r.Paired != "" {
+		return m.c.Tr.T("redundancy.crr.pairedname", "Paired", r.Paired)
 	}
-	return m.c.Tr.T("redundancy.about.crr")
+	return m.c.Tr.T("redundancy.crr.paired")
+}
+
+// detail explains the row under the cursor, naming the region's paired
+// region and zone support when they are known.
+func (m redundancyStep) detail(s VaultStorage) string {
+	opts := m.options(s)
+	if m.cursor < len(opts) {
+		return m.withRegion(m.c.Tr.T("redundancy.about."+opts[m.cursor].Type), opts[m.cursor].Type)
+	}
+	return m.withRegion(m.c.Tr.T("redundancy.about.crr"), StorageGeo)
+}
+
+// withRegion adds to an explanation the region's sentence for a redundancy.
+func (m redundancyStep) withRegion(text, typ string) string {
+	if note := m.regionNote(typ); note != "" {
+		return m.c.Tr.T("redundancy.join", "A", text, "B", note)
+	}
+	return text
+}
+
+// regionNote is the sentence about the vault's region that goes with a
+// redundancy's explanation: its paired region for geo-redundancy and
+// cross-region restore, its zones for zone-redundancy; "" when unknown.
+func (m redundancyStep) regionNote(typ string) string {
+	tr, r := m.c.Tr, m.region()
+	switch {
+	case !r.Known:
+		return ""
+	case typ == StorageGeo && r.Paired != "":
+		return tr.T("redundancy.region.paired", "Region", r.Name, "Paired", r.Paired)
+	case typ == StorageZone && r.HasZones:
+		return tr.T("redundancy.region.zones", "Region", r.Name)
+	case typ == StorageZone:
+		return tr.T("redundancy.region.nozones", "Region", r.Name)
+	}
+	return ""
 }
 
 // irreversibleLines flag what the current choice makes permanent.
@@ -517,7 +680,7 @@ func (m redundancyStep) lockedLines(s VaultStorage, w, h int) []string {
 	out = append(out, m.crrLine(s, 0, w))
 	if CanToggleCRR(s, m.choice) {
 		if room := h - len(out) - 1; room > 0 {
-			out = append(out, styleLines(ui.WrapLines(tr.T("redundancy.about.crr"), w, room), st.App.Muted)...)
+			out = append(out, styleLines(ui.WrapLines(m.withRegion(tr.T("redundancy.about.crr"), StorageGeo), w, room), st.App.Muted)...)
 		}
 		out = append(out, m.irreversibleLines(s, w)...)
 	}

@@ -128,6 +128,7 @@ func TestRedundancyTexts(t *testing.T) {
 		for _, k := range []string{IrreversibleStorage, IrreversibleCRR} {
 			keys = append(keys, "redundancy.irrev."+k)
 		}
+		keys = append(keys, "redundancy.crr.pairedname", "redundancy.region.paired", "redundancy.region.zones", "redundancy.region.nozones", "redundancy.zrs.unavailable", "redundancy.join")
 		for _, k := range keys {
 			if tr.T(k) == k {
 				t.Errorf("%s: no text for %s", lang, k)
@@ -140,14 +141,25 @@ func TestRedundancyTexts(t *testing.T) {
 
 // storageStub answers StorageConfig with cfg, or err.
 type storageStub struct {
-	cfg   azure.StorageConfig
-	err   error
-	calls int
+	cfg      azure.StorageConfig
+	err      error
+	calls    int
+	locErr   error
+	locCalls int
 }
 
 func (s *storageStub) StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error) {
 	s.calls++
 	return s.cfg, s.err
+}
+
+// Locations answers the stub's regions, or locErr.
+func (s *storageStub) Locations(ctx context.Context, subscriptionID string) ([]azure.Location, error) {
+	s.locCalls++
+	if s.locErr != nil {
+		return nil, s.locErr
+	}
+	return slices.Clone(stubLocations), nil
 }
 
 func redundancyModel(t *testing.T, v PlanVault, api redundancyAPI) (ui.Step, *Session) {
@@ -291,6 +303,7 @@ func TestRedundancyStep(t *testing.T) {
 		hs := newHarness(t, newVaultStub(), demoOpts(t, lang), w, h)
 		toRedundancyNew(t, hs, tr)
 		hs.waitText(tr.T("redundancy.heading", "Vault", "rsv-backup-westeurope"))
+		hs.waitText(tr.T("redundancy.crr.pairedname", "Paired", "North Europe"))
 		golden.RequireEqual(t, hs.final())
 	})
 }
@@ -305,7 +318,8 @@ func TestRedundancyLocked(t *testing.T) {
 		hs.waitFor("the vault chosen", func(s snapshot) bool { return s.current == 2 && s.complete })
 		hs.next()
 		hs.waitFor("the locked vault", func(s snapshot) bool {
-			return s.current == 3 && s.complete && settled(s) && strings.Contains(s.view, tr.T("redundancy.heading", "Vault", "rsv-weu-prod"))
+			return s.current == 3 && s.complete && settled(s) && strings.Contains(s.view, tr.T("redundancy.heading", "Vault", "rsv-weu-prod")) &&
+				strings.Contains(s.view, tr.T("redundancy.crr.pairedname", "Paired", "North Europe"))
 		})
 		golden.RequireEqual(t, hs.final())
 	})
@@ -324,5 +338,64 @@ func TestRedundancyBack(t *testing.T) {
 	s = hs.waitFor("the redundancy step again", func(s snapshot) bool { return s.current == 3 })
 	if !strings.Contains(s.view, "(•) "+tr.T("redundancy.name.LocallyRedundant")) {
 		t.Errorf("the choice should survive Back and Next:\n%s", s.view)
+	}
+}
+
+func TestRedundancyZRSNotOfferedWithoutZones(t *testing.T) {
+	api := &storageStub{}
+	s, sess := redundancyModel(t, PlanVault{Name: "rsv-wcus", ResourceGroup: "rg-b", Location: "westcentralus", Create: true}, api)
+	if api.locCalls != 1 {
+		t.Fatalf("the regions should be read once, got %d", api.locCalls)
+	}
+	// Down twice to zone-redundant: it is shown, greyed, and cannot be chosen.
+	s = press(t, s, keyDown)
+	s = press(t, s, keyDown)
+	s = press(t, s, keyEnter)
+	if !sess.Plan.Redundancy.Keep {
+		t.Errorf("zone-redundancy must not be chosen where the region has no zones: %+v", sess.Plan.Redundancy)
+	}
+	if strings.Contains(keysHelp(s), "choose") {
+		t.Error("the choose key should not be offered on a disabled option")
+	}
+	v := ansi.Strip(s.View(56, 17))
+	for _, want := range []string{"not offered (no zones)", "West Central US has no availability zones"} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
+			t.Errorf("the view should say %q:\n%s", want, v)
+		}
+	}
+	// Geo-redundancy names the paired region.
+	s = press(t, s, tea.KeyPressMsg{Code: tea.KeyHome})
+	if v := ansi.Strip(s.View(56, 17)); !strings.Contains(strings.Join(strings.Fields(v), " "), "Paired region: West US 2") {
+		t.Errorf("geo-redundancy should name the paired region:\n%s", v)
+	}
+	// The same region facts, decided purely.
+	f := RegionFactsOf(stubLocations, "West Central US")
+	if want := (RegionFacts{Known: true, Name: "West Central US", Paired: "West US 2"}); f != want {
+		t.Errorf("facts %+v, want %+v", f, want)
+	}
+	if o := RedundancyOptionsIn(NewVaultStorage(), f); !o[2].Disabled || o[0].Disabled || o[1].Disabled {
+		t.Errorf("only ZRS should be disabled: %+v", o)
+	}
+	if o := RedundancyOptionsIn(NewVaultStorage(), RegionFactsOf(stubLocations, "westeurope")); o[2].Disabled {
+		t.Errorf("westeurope has zones: %+v", o)
+	}
+}
+
+func TestRedundancyRegionsReadFailsQuietly(t *testing.T) {
+	api := &storageStub{locErr: &azure.Error{Kind: azure.KindForbidden, Op: "list-locations", Status: 403, Code: "AuthorizationFailed"}}
+	s, sess := redundancyModel(t, PlanVault{Name: "rsv-new", ResourceGroup: "rg-b", Location: "westeurope", Create: true}, api)
+	if !s.Complete() || s.Hint() != "" {
+		t.Fatalf("a failed regions read must not hold the step (hint %q)", s.Hint())
+	}
+	v := ansi.Strip(s.View(56, 17))
+	if strings.Contains(v, "✗") || strings.Contains(v, "Paired region:") {
+		t.Errorf("a failed regions read should leave the general text:\n%s", v)
+	}
+	// ZRS stays offered when the zones are unknown.
+	s = press(t, s, keyDown)
+	s = press(t, s, keyDown)
+	_ = press(t, s, keyEnter)
+	if want := (PlanRedundancy{StorageType: StorageZone}); sess.Plan.Redundancy != want {
+		t.Errorf("plan %+v, want %+v", sess.Plan.Redundancy, want)
 	}
 }

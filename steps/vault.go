@@ -28,6 +28,7 @@ import (
 type vaultAPI interface {
 	ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error)
 	ResourceGroupExists(ctx context.Context, subscriptionID, group string) (bool, error)
+	ResourceGroups(ctx context.Context, subscriptionID string) ([]azure.ResourceGroup, error)
 	CheckVaultName(ctx context.Context, subscriptionID, group, location, name string) (available bool, reason, message string, err error)
 	VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error)
 	StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error)
@@ -52,6 +53,11 @@ type (
 	groupCheckedMsg struct {
 		key    string
 		exists bool
+		err    error
+	}
+	groupsListedMsg struct {
+		sub    string // lower-cased
+		groups []azure.ResourceGroup
 		err    error
 	}
 )
@@ -359,6 +365,14 @@ type groupCheck struct {
 	err    error
 }
 
+// groupList is a subscription's existing resource groups, offered under the
+// group field.
+type groupList struct {
+	state  loadState
+	groups []azure.ResourceGroup
+	err    error
+}
+
 type storageRead struct {
 	state loadState
 	cfg   azure.StorageConfig
@@ -378,7 +392,7 @@ type vaultChoice struct {
 }
 
 type vaultKeys struct {
-	choose, use, create, edit, nextField, done, suggest key.Binding
+	choose, use, create, edit, nextField, done, suggest, pickGroup key.Binding
 }
 
 // vaultStep is the screen model of step 2.
@@ -401,11 +415,16 @@ type vaultStep struct {
 
 	nameField, groupField ui.Field
 	nameGen, groupGen     int
+	// gcursor is the existing group under the cursor (-1: the typed text);
+	// gfilter is what was typed into the group field, which filters them.
+	gcursor int
+	gfilter string
 
 	providers map[string]providerRead // by subscription
 	storage   map[string]storageRead  // by lower-cased vault id
 	names     map[string]nameCheck    // by subscription/lower-cased name
 	groups    map[string]groupCheck   // by subscription/lower-cased group
+	rgLists   map[string]groupList    // by lower-cased subscription
 }
 
 func newVaultStep(c *ui.Common, sess *Session, api vaultAPI) vaultStep {
@@ -424,12 +443,15 @@ func newVaultStep(c *ui.Common, sess *Session, api vaultAPI) vaultStep {
 			nextField: b([]string{"enter"}, "enter/↑↓", "vault.key.nextfield"),
 			done:      b([]string{"esc"}, "esc", "key.done"),
 			suggest:   b([]string{"ctrl+s"}, "ctrl+s", "vault.key.suggest"),
+			pickGroup: b([]string{"down"}, "↓/enter", "vault.key.pickgroup"),
 		},
 		choices:    map[string]vaultChoice{},
 		providers:  map[string]providerRead{},
 		storage:    map[string]storageRead{},
 		names:      map[string]nameCheck{},
 		groups:     map[string]groupCheck{},
+		rgLists:    map[string]groupList{},
+		gcursor:    -1,
 		nameField:  ui.Field{Prompt: tr.T("vault.create.name") + "  "},
 		groupField: ui.Field{Prompt: tr.T("vault.create.group") + "  "},
 	}
@@ -524,6 +546,9 @@ func (m vaultStep) readRegion() tea.Cmd {
 	}
 	if m.creating() {
 		cmds = append(cmds, m.checkNow()...)
+		if cmd := m.listGroups(); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
 	}
 	if len(cmds) == 0 {
 		return nil
@@ -599,6 +624,60 @@ func (m vaultStep) checkName(r VaultRegion, name, group string) tea.Cmd {
 	}
 }
 
+// listGroups reads the subscription's resource groups, once.
+func (m vaultStep) listGroups() tea.Cmd {
+	r := m.cur()
+	if r == nil {
+		return nil
+	}
+	sub := strings.ToLower(r.Subscription)
+	if l, ok := m.rgLists[sub]; ok && l.state != stateIdle {
+		return nil
+	}
+	m.rgLists[sub] = groupList{state: stateLoading}
+	api, ctx, id := m.api, m.sess.Context(), r.Subscription
+	return func() tea.Msg {
+		gs, err := api.ResourceGroups(ctx, id)
+		return groupsListedMsg{sub: sub, groups: gs, err: err}
+	}
+}
+
+// groupOptions are the existing groups offered under the group field: those
+// whose name contains what was typed, the VMs' region first, then by name.
+func (m vaultStep) groupOptions() []azure.ResourceGroup {
+	r := m.cur()
+	if r == nil {
+		return nil
+	}
+	l := m.rgLists[strings.ToLower(r.Subscription)]
+	if l.state != stateReady {
+		return nil
+	}
+	f := strings.ToLower(strings.TrimSpace(m.gfilter))
+	var out []azure.ResourceGroup
+	for _, g := range l.groups {
+		if f == "" || strings.Contains(strings.ToLower(g.Name), f) {
+			out = append(out, g)
+		}
+	}
+	here := func(g azure.ResourceGroup) int {
+		if azure.NormalizeLocation(g.Location) == r.Location {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(out, func(a, b azure.ResourceGroup) int {
+		return cmp.Or(cmp.Compare(here(a), here(b)), cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)))
+	})
+	return out
+}
+
+// listedGroup reports whether the subscription's group list holds group.
+func (m vaultStep) listedGroup(sub, group string) bool {
+	l := m.rgLists[strings.ToLower(sub)]
+	return l.state == stateReady && slices.ContainsFunc(l.groups, func(g azure.ResourceGroup) bool { return strings.EqualFold(g.Name, group) })
+}
+
 func (m vaultStep) checkGroup(sub, group string) tea.Cmd {
 	api, ctx := m.api, m.sess.Context()
 	k := groupKey(sub, group)
@@ -635,8 +714,12 @@ func (m vaultStep) checkNow() []tea.Cmd {
 	if ValidateResourceGroup(c.group) == "" {
 		k := groupKey(r.Subscription, c.group)
 		if g, ok := m.groups[k]; !ok || g.state == stateIdle {
-			m.groups[k] = groupCheck{state: stateLoading}
-			cmds = append(cmds, m.checkGroup(r.Subscription, c.group))
+			if m.listedGroup(r.Subscription, c.group) {
+				m.groups[k] = groupCheck{state: stateReady, exists: true}
+			} else {
+				m.groups[k] = groupCheck{state: stateLoading}
+				cmds = append(cmds, m.checkGroup(r.Subscription, c.group))
+			}
 		}
 	}
 	return cmds
@@ -650,6 +733,11 @@ func (m vaultStep) busy() bool {
 	}
 	for _, s := range m.storage {
 		if s.state == stateLoading {
+			return true
+		}
+	}
+	for _, l := range m.rgLists {
+		if l.state == stateLoading {
 			return true
 		}
 	}
@@ -704,6 +792,13 @@ func (m vaultStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 	case nameCheckedMsg:
 		m.names[msg.key] = msg.res
 		m.syncPlan()
+		return m, nil
+	case groupsListedMsg:
+		if msg.err != nil {
+			m.rgLists[msg.sub] = groupList{state: stateFailed, err: msg.err}
+		} else {
+			m.rgLists[msg.sub] = groupList{state: stateReady, groups: msg.groups}
+		}
 		return m, nil
 	case groupCheckedMsg:
 		if msg.err != nil {
@@ -761,8 +856,13 @@ func (m vaultStep) openCreate() (ui.Step, tea.Cmd) {
 	m.groupField.SetValue(c.group)
 	m.groupField.Blur()
 	m.nameField.Focus()
+	m.gcursor, m.gfilter = -1, ""
 	m.syncPlan()
-	return m, tea.Batch(append(m.checkNow(), m.spin.Tick)...)
+	cmds := m.checkNow()
+	if cmd := m.listGroups(); cmd != nil {
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(append(cmds, m.spin.Tick)...)
 }
 
 func (m vaultStep) createKey(msg tea.Msg) (ui.Step, tea.Cmd) {
@@ -791,7 +891,16 @@ func (m vaultStep) createKey(msg tea.Msg) (ui.Step, tea.Cmd) {
 			}
 			return m, nil
 		case km.Code == tea.KeyEnter && m.groupField.Focused():
+			if opts := m.groupOptions(); m.gcursor >= 0 && m.gcursor < len(opts) {
+				return m.pickGroup(opts[m.gcursor].Name)
+			}
 			m.groupField.Blur()
+			return m, nil
+		case km.Code == tea.KeyDown && m.groupField.Focused() && len(m.groupOptions()) > 0:
+			m.gcursor = min(m.gcursor+1, len(m.groupOptions())-1)
+			return m, nil
+		case km.Code == tea.KeyUp && m.groupField.Focused() && m.gcursor >= 0:
+			m.gcursor--
 			return m, nil
 		case km.Code == tea.KeyEnter || km.Code == tea.KeyDown || km.Code == tea.KeyUp:
 			if m.nameField.Focused() {
@@ -810,7 +919,18 @@ func (m vaultStep) createKey(msg tea.Msg) (ui.Step, tea.Cmd) {
 		return m.edited(changed, false)
 	}
 	m.groupField, changed = m.groupField.Update(msg)
+	if changed {
+		m.gcursor, m.gfilter = -1, m.groupField.Value()
+	}
 	return m.edited(false, changed)
+}
+
+// pickGroup fills the group field with an existing group and leaves it.
+func (m vaultStep) pickGroup(name string) (ui.Step, tea.Cmd) {
+	m.groupField.SetValue(name)
+	m.groupField.Blur()
+	m.gcursor, m.gfilter = -1, ""
+	return m.edited(false, true)
 }
 
 // edited records the fields' text and schedules the Azure checks once
@@ -911,6 +1031,9 @@ func (m vaultStep) retry() (ui.Step, tea.Cmd) {
 	}
 	if k := groupKey(r.Subscription, c.group); m.groups[k].state == stateFailed {
 		delete(m.groups, k)
+	}
+	if k := strings.ToLower(r.Subscription); m.rgLists[k].state == stateFailed {
+		delete(m.rgLists, k)
 	}
 	return m, m.readRegion()
 }
@@ -1060,6 +1183,9 @@ func (m vaultStep) Keys() []key.Binding {
 	case vaultPageCreate:
 		if m.Capturing() {
 			out = []key.Binding{m.keys.nextField, m.keys.done}
+			if m.groupField.Focused() && len(m.groupOptions()) > 0 {
+				out = []key.Binding{m.keys.pickGroup, m.keys.done}
+			}
 			if m.suggestion() != "" {
 				out = append(out, m.keys.suggest)
 			}
@@ -1407,7 +1533,7 @@ func (m vaultStep) detailLines(w int) []string {
 	return styleLines(ui.WrapLines(text, w, 3), st.App.Muted)
 }
 
-func (m vaultStep) createView(w, _ int) string {
+func (m vaultStep) createView(w, h int) string {
 	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
 	r := m.cur()
 	lines := m.regionLines(w, tr.T("vault.create.heading", "Region", r.Location))
@@ -1429,11 +1555,62 @@ func (m vaultStep) createView(w, _ int) string {
 	lines = append(lines, sub(m.nameStatus(w-pw-2))...)
 	lines = append(lines, gf.View(w, x))
 	lines = append(lines, sub(m.groupStatus(w-pw-2))...)
-	lines = append(lines, ui.Fit(st.App.Muted.Render(pad(tr.T("vault.create.location")))+st.App.Text.Render(r.Location)+
-		st.App.Faint.Render(" · "+tr.T("vault.create.fixed")), w))
-	lines = append(lines, "")
-	lines = append(lines, m.providerLines(w)...)
+	tail := []string{ui.Fit(st.App.Muted.Render(pad(tr.T("vault.create.location")))+st.App.Text.Render(r.Location)+
+		st.App.Faint.Render(" · "+tr.T("vault.create.fixed")), w), ""}
+	tail = append(tail, m.providerLines(w)...)
+	lines = append(lines, sub(m.groupListLines(w-pw-2, h-len(lines)-len(tail)))...)
+	lines = append(lines, tail...)
 	return strings.Join(lines, "\n")
+}
+
+// groupListLines offer the subscription's existing resource groups, with
+// their regions, in at most n lines.
+func (m vaultStep) groupListLines(w, n int) []string {
+	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
+	r := m.cur()
+	if n <= 0 || w <= 0 {
+		return nil
+	}
+	if v, _ := m.nameVerdict(); v == NameExistsHere {
+		return nil
+	}
+	l := m.rgLists[strings.ToLower(r.Subscription)]
+	switch l.state {
+	case stateLoading, stateIdle:
+		return []string{m.spin.View() + " " + st.App.Faint.Render(ui.Truncate(tr.T("vault.groups.loading"), w-2))}
+	case stateFailed:
+		return []string{st.App.Faint.Render(ui.Truncate(tr.T("vault.groups.failed"), w))}
+	}
+	opts := m.groupOptions()
+	if len(opts) == 0 {
+		if len(l.groups) == 0 {
+			return nil
+		}
+		return []string{st.App.Faint.Render(ui.Truncate(tr.T("vault.groups.nomatch", "Count", len(l.groups)), w))}
+	}
+	out := []string{st.App.Faint.Render(ui.Truncate(tr.T("vault.groups.heading", "Count", len(opts)), w))}
+	rows := min(len(opts), n-1, 6)
+	if rows <= 0 {
+		return out
+	}
+	off := ui.ScrollOffset(max(m.gcursor, 0), 0, rows, len(opts))
+	c := m.choice()
+	for i := off; i < off+rows && i < len(opts); i++ {
+		g := opts[i]
+		lead := "  "
+		name := st.App.Text
+		if strings.EqualFold(g.Name, c.group) {
+			lead, name = st.Verdict["ok"].Render(ui.GlyphDone)+" ", st.App.Accent
+		}
+		if m.groupField.Focused() && i == m.gcursor {
+			lead = x.Cursor.Render(ui.GlyphCurrent) + " "
+		}
+		loc := " · " + g.Location
+		nw := max(w-2-ui.Width(loc), min(ui.Width(g.Name), w-2))
+		nm := ui.Truncate(g.Name, nw)
+		out = append(out, lead+name.Render(nm)+st.App.Faint.Render(ui.Truncate(loc, max(w-2-ui.Width(nm), 0))))
+	}
+	return out
 }
 
 // nameStatus says what is known about the typed name.

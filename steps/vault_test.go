@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/backupready/backupready/azure"
@@ -548,3 +549,87 @@ func TestVaultQTypesIntoTheField(t *testing.T) {
 
 // firstWords is the start of a message, which a narrow field never wraps.
 func firstWords(s string) string { return "✗ " + strings.Join(strings.Fields(s)[:3], " ") }
+
+// ResourceGroups adds the groups of the extra vaults.
+func (s *vaultStub) ResourceGroups(ctx context.Context, sub string) ([]azure.ResourceGroup, error) {
+	return stubGroups(sub, stubFleet(), s.vaultsOf(ctx, sub)), nil
+}
+
+// toForm drives the model to westeurope's new-vault form.
+func toForm(t *testing.T, m vaultStep) ui.Step {
+	t.Helper()
+	s, cmd := m.Activate()
+	s = run(t, s, cmd)
+	s, cmd, _ = s.Next() // westeurope
+	s = run(t, s, cmd)
+	for _, k := range []rune{tea.KeyDown, tea.KeyEnter} {
+		s, cmd = s.Update(tea.KeyPressMsg{Code: k})
+		s = run(t, s, cmd)
+	}
+	if !s.Capturing() {
+		t.Fatal("the form should be open")
+	}
+	return s
+}
+
+func TestVaultPicksExistingGroup(t *testing.T) {
+	m, sess := vaultModel(t)
+	s := toForm(t, m)
+	opts := s.(vaultStep).groupOptions()
+	if len(opts) < 2 || opts[0].Name != "rg-backup" || opts[len(opts)-1].Location == "westeurope" {
+		t.Fatalf("the VMs' region should come first: %+v", opts)
+	}
+	if v := ansi.Strip(s.View(60, 20)); !strings.Contains(v, "rg-backup · westeurope") {
+		t.Errorf("the groups should be listed with their regions:\n%s", v)
+	}
+	// ↓ to the group field, ↓ to the first group, enter picks it.
+	var cmd tea.Cmd
+	for _, k := range []rune{tea.KeyDown, tea.KeyDown, tea.KeyEnter} {
+		s, cmd = s.Update(tea.KeyPressMsg{Code: k})
+		s = run(t, s, cmd)
+	}
+	want := PlanVault{Name: "rsv-backup-westeurope", ResourceGroup: "rg-backup", Location: "westeurope", Create: true}
+	if !s.Complete() || sess.Plan == nil || sess.Plan.Vault != want {
+		t.Fatalf("the picked group should be the plan's: %+v", sess.Plan)
+	}
+	if v := ansi.Strip(s.View(60, 20)); !strings.Contains(v, "✓ "+translator(t, "en").T("vault.group.exists")) {
+		t.Errorf("a picked group exists:\n%s", v)
+	}
+	// Typing filters the list; a new valid name still means "create it".
+	s, cmd = s.Update(tea.KeyPressMsg{Code: tea.KeyEnter}) // edit
+	s = run(t, s, cmd)
+	s, cmd = s.Update(tea.KeyPressMsg{Code: tea.KeyDown}) // the group field
+	s = run(t, s, cmd)
+	s, cmd = s.Update(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	s = run(t, s, cmd)
+	s, cmd = s.Update(tea.PasteMsg{Content: "batch"})
+	s = run(t, s, cmd)
+	if opts := s.(vaultStep).groupOptions(); len(opts) != 1 || opts[0].Name != "rg-batch" {
+		t.Errorf("typing should filter the groups: %+v", opts)
+	}
+	if sess.Plan.Vault.ResourceGroup != "batch" || !sess.Plan.Vault.Create {
+		t.Errorf("a new group name should be planned: %+v", sess.Plan.Vault)
+	}
+}
+
+// brokenGroups cannot list the resource groups.
+type brokenGroups struct{ *vaultStub }
+
+func (brokenGroups) ResourceGroups(ctx context.Context, sub string) ([]azure.ResourceGroup, error) {
+	return nil, &azure.Error{Kind: azure.KindForbidden, Op: "list-resource-groups", Status: 403, Code: "AuthorizationFailed"}
+}
+
+func TestVaultGroupListFailureKeepsTyping(t *testing.T) {
+	inv, sel, results := vaultFixture(t)
+	sess := &Session{Inventory: inv, Selected: sel, Results: results, Cloud: CloudPublic}
+	c := ui.NewCommon(translator(t, "en"))
+	m := newVaultStep(c, sess, brokenGroups{newVaultStub()})
+	s := toForm(t, m)
+	v := ansi.Strip(s.View(60, 20))
+	if !strings.Contains(v, "Could not list the resource groups") {
+		t.Errorf("a failed list should say so:\n%s", v)
+	}
+	if !s.Complete() || sess.Plan.Vault.ResourceGroup != "rg-backup-westeurope" {
+		t.Errorf("the typed group should still plan: %+v", sess.Plan.Vault)
+	}
+}

@@ -17,9 +17,11 @@ type WizardAPI interface {
 	ReadAgents(ctx context.Context, vms []azure.VM, concurrency int, progress func(done, total int)) error
 	ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error)
 	ResourceGroupExists(ctx context.Context, subscriptionID, group string) (bool, error)
+	ResourceGroups(ctx context.Context, subscriptionID string) ([]azure.ResourceGroup, error)
 	CheckVaultName(ctx context.Context, subscriptionID, group, location, name string) (available bool, reason, message string, err error)
 	VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error)
 	StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error)
+	Locations(ctx context.Context, subscriptionID string) ([]azure.Location, error)
 }
 
 var (

@@ -624,6 +624,31 @@ func (s *stubAPI) ResourceGroupExists(ctx context.Context, subscriptionID, group
 	return false, nil
 }
 
+// ResourceGroups lists the groups of the subscription's VMs and vaults, by
+// name, each in the region of its first VM or vault.
+func (s *stubAPI) ResourceGroups(ctx context.Context, subscriptionID string) ([]azure.ResourceGroup, error) {
+	return stubGroups(subscriptionID, stubFleet(), s.vaults(ctx, subscriptionID)), nil
+}
+
+func stubGroups(sub string, vms []azure.VM, vaults []azure.Vault) []azure.ResourceGroup {
+	var out []azure.ResourceGroup
+	add := func(name, loc string) {
+		if !slices.ContainsFunc(out, func(g azure.ResourceGroup) bool { return strings.EqualFold(g.Name, name) }) {
+			out = append(out, azure.ResourceGroup{Name: name, Location: loc})
+		}
+	}
+	for _, vm := range vms {
+		if strings.EqualFold(vm.SubscriptionID, sub) {
+			add(vm.ResourceGroup, vm.Location)
+		}
+	}
+	for _, v := range vaults {
+		add(v.ResourceGroup, v.Location)
+	}
+	slices.SortFunc(out, func(a, b azure.ResourceGroup) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
 func (s *stubAPI) CheckVaultName(ctx context.Context, subscriptionID, group, location, name string) (bool, string, string, error) {
 	taken := slices.Clone(stubTaken)
 	for _, v := range s.vaults(ctx, subscriptionID) {
@@ -651,4 +676,23 @@ func (s *stubAPI) StorageConfig(ctx context.Context, vaultID string) (azure.Stor
 		return azure.StorageConfig{Type: azure.StorageGeoRedundant, State: azure.StorageLocked}, nil
 	}
 	return azure.StorageConfig{Type: azure.StorageLocallyRedundant, State: azure.StorageUnlocked}, nil
+}
+
+// stubLocations are the regions the stub answers for every subscription,
+// with their paired regions; westcentralus has no availability zones.
+var stubLocations = []azure.Location{
+	{Name: "westeurope", DisplayName: "West Europe", RegionType: "Physical", PairedRegion: "northeurope", HasZones: true},
+	{Name: "northeurope", DisplayName: "North Europe", RegionType: "Physical", PairedRegion: "westeurope", HasZones: true},
+	{Name: "eastus", DisplayName: "East US", RegionType: "Physical", PairedRegion: "westus", HasZones: true},
+	{Name: "westus", DisplayName: "West US", RegionType: "Physical", PairedRegion: "eastus"},
+	{Name: "japaneast", DisplayName: "Japan East", RegionType: "Physical", PairedRegion: "japanwest", HasZones: true},
+	{Name: "japanwest", DisplayName: "Japan West", RegionType: "Physical", PairedRegion: "japaneast", HasZones: true},
+	{Name: "eastasia", DisplayName: "East Asia", RegionType: "Physical", PairedRegion: "southeastasia", HasZones: true},
+	{Name: "southeastasia", DisplayName: "Southeast Asia", RegionType: "Physical", PairedRegion: "eastasia", HasZones: true},
+	{Name: "westcentralus", DisplayName: "West Central US", RegionType: "Physical", PairedRegion: "westus2"},
+	{Name: "westus2", DisplayName: "West US 2", RegionType: "Physical", PairedRegion: "westcentralus", HasZones: true},
+}
+
+func (s *stubAPI) Locations(ctx context.Context, subscriptionID string) ([]azure.Location, error) {
+	return slices.Clone(stubLocations), nil
 }

@@ -102,9 +102,11 @@ func TestDemoSubscriptionsIdentityLocations(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]azure.Location{
-		"westeurope": {Name: "westeurope", DisplayName: "West Europe", RegionType: "Physical", PairedRegion: "northeurope"},
-		"eastus":     {Name: "eastus", DisplayName: "East US", RegionType: "Physical", PairedRegion: "westus"},
-		"japaneast":  {Name: "japaneast", DisplayName: "Japan East", RegionType: "Physical", PairedRegion: "japanwest"},
+		"westeurope":    {Name: "westeurope", DisplayName: "West Europe", RegionType: "Physical", PairedRegion: "northeurope", HasZones: true},
+		"eastus":        {Name: "eastus", DisplayName: "East US", RegionType: "Physical", PairedRegion: "westus", HasZones: true},
+		"japaneast":     {Name: "japaneast", DisplayName: "Japan East", RegionType: "Physical", PairedRegion: "japanwest", HasZones: true},
+		"eastasia":      {Name: "eastasia", DisplayName: "East Asia", RegionType: "Physical", PairedRegion: "southeastasia", HasZones: true},
+		"westcentralus": {Name: "westcentralus", DisplayName: "West Central US", RegionType: "Physical", PairedRegion: "westus2"},
 	} {
 		if byName[name] != want {
 			t.Errorf("location %s = %+v, want %+v", name, byName[name], want)

@@ -123,6 +123,8 @@ func locationModel(sub string, r region) *armsubscriptions.Location {
 			Name: to.Ptr(r.paired),
 			ID:   to.Ptr("/subscriptions/" + sub + "/locations/" + r.paired),
 		}}
+	}
+	if r.zones {
 		l.AvailabilityZoneMappings = []*armsubscriptions.AvailabilityZoneMappings{
 			{LogicalZone: to.Ptr("1"), PhysicalZone: to.Ptr(r.name + "-az1")},
 			{LogicalZone: to.Ptr("2"), PhysicalZone: to.Ptr(r.name + "-az2")},
