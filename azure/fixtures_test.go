@@ -69,6 +69,11 @@ func (r *replay) Do(req *http.Request) (*http.Response, error) {
 	if len(r.files) > 1 {
 		r.files = r.files[1:]
 	}
+	return f.response(req), nil
+}
+
+// response is the recorded answer, given to req.
+func (f fixture) response(req *http.Request) *http.Response {
 	resp := &http.Response{StatusCode: f.Response.Status, Header: http.Header{}, Request: req}
 	for k, v := range f.Response.Headers {
 		resp.Header.Set(k, v)
@@ -78,7 +83,21 @@ func (r *replay) Do(req *http.Request) (*http.Response, error) {
 		body = nil
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
+	return resp
+}
+
+// testClient builds a Client on a test transport, with fast retries.
+func testClient(t testing.TB, tr policy.Transporter) *Client {
+	t.Helper()
+	opts := &arm.ClientOptions{ClientOptions: azcore.ClientOptions{
+		Transport: tr,
+		Retry:     policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond},
+	}, DisableRPRegistration: true}
+	c, err := New(&azfake.TokenCredential{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // clientFor returns a Client whose every request is answered from files, in
@@ -86,15 +105,7 @@ func (r *replay) Do(req *http.Request) (*http.Response, error) {
 func clientFor(t testing.TB, files ...string) (*Client, *replay) {
 	t.Helper()
 	rp := &replay{t: t, files: files}
-	opts := &arm.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Transport: rp,
-		Retry:     policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond},
-	}, DisableRPRegistration: true}
-	c, err := New(&azfake.TokenCredential{}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, rp
+	return testClient(t, rp), rp
 }
 
 func TestRecordedSubscriptions(t *testing.T) {

@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,12 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 const testVaultID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v"
@@ -45,30 +38,13 @@ func (s *script) Do(req *http.Request) (*http.Response, error) {
 	}
 	f := s.steps[0]
 	s.steps = s.steps[1:]
-	resp := &http.Response{StatusCode: f.Response.Status, Header: http.Header{}, Request: req}
-	for k, v := range f.Response.Headers {
-		resp.Header.Set(k, v)
-	}
-	body := []byte(f.Response.Body)
-	if string(body) == "null" {
-		body = nil
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
+	return f.response(req), nil
 }
 
 func scripted(t testing.TB, steps ...fixture) (*Client, *script) {
 	t.Helper()
 	s := &script{t: t, steps: steps}
-	opts := &arm.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Transport: s,
-		Retry:     policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond},
-	}, DisableRPRegistration: true}
-	c, err := New(&azfake.TokenCredential{}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, s
+	return testClient(t, s), s
 }
 
 // storageGet is the recorded GeoRedundant storage config GET with its
