@@ -42,7 +42,8 @@ func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t"
 // waitFor polls the pane until every text appears, failing with the screen.
 func (s *tmuxSession) waitFor(texts ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: CI runs the other packages' tests on the same two cores.
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		scr := s.screen()
 		ok := true
@@ -174,10 +175,15 @@ func TestEndToEndScopeToSavedPlan(t *testing.T) {
 			s.keys("Tab") // redundancy (a new vault: geo-redundant by default)
 			s.waitFor("›  4")
 			s.keys("Tab", "Tab", "Tab")
-			s.waitFor("›  7", "rsv-backup-japaneast") // review, with the planned vault
-			s.keys("Enter")                           // confirm: saves the plan, changes nothing
+			// Review, once Azure has been read: the planned vault and its changes.
+			tr, err := ui.NewTranslator(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.waitFor("›  7", "rsv-backup-japaneast", "+ "+tr.T("change.kind.create"))
+			s.keys("Enter") // confirm: saves the plan, changes nothing
 			plan := filepath.Join(dir, "backupready-plan.yaml")
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(30 * time.Second)
 			for {
 				if _, err := os.Stat(plan); err == nil {
 					break
