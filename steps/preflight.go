@@ -199,11 +199,8 @@ func (m preflightStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.spin.Style = m.c.Extra.Spinner
 		return m, nil
 	case spinner.TickMsg:
-		if m.state != stateLoading {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
+		m.spin, cmd = spin(m.spin, msg, m.state == stateLoading)
 		return m, cmd
 	case agentsProgressMsg:
 		if msg.gen != m.gen {

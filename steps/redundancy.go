@@ -378,11 +378,8 @@ func (m redundancyStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.spin.Style = m.c.Extra.Spinner
 		return m, nil
 	case spinner.TickMsg:
-		if m.read.state != stateLoading {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
+		m.spin, cmd = spin(m.spin, msg, m.read.state == stateLoading)
 		return m, cmd
 	case redundancyReadMsg:
 		if msg.key != m.vault {

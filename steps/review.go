@@ -462,11 +462,8 @@ func (m reviewStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.spin.Style = m.c.Extra.Spinner
 		return m, nil
 	case spinner.TickMsg:
-		if m.read != stateLoading {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
+		m.spin, cmd = spin(m.spin, msg, m.read == stateLoading)
 		return m, cmd
 	case liveReadMsg:
 		if msg.gen != m.gen {

@@ -432,11 +432,8 @@ func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.spin.Style = m.c.Extra.Spinner
 		return m, nil
 	case spinner.TickMsg:
-		if !m.busy() {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
+		m.spin, cmd = spin(m.spin, msg, m.busy())
 		return m, cmd
 	case identityReadMsg:
 		if msg.err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/backupready/backupready/azure"
@@ -136,6 +137,15 @@ func (p progressStream) next() tea.Cmd {
 		}
 		return msg
 	}
+}
+
+// spin advances a step's spinner while the step is busy; once it is not, the
+// tick is dropped and the spinner stops.
+func spin(s spinner.Model, tick spinner.TickMsg, busy bool) (spinner.Model, tea.Cmd) {
+	if !busy {
+		return s, nil
+	}
+	return s.Update(tick)
 }
 
 // problemLines renders a Problem for a step body: what happened (marked), why,
