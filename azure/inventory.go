@@ -181,15 +181,25 @@ type instanceViewLite struct {
 	HyperVGeneration string `json:"hyperVGeneration"`
 }
 
+// vmIdentity is what names a VM in a row.
+type vmIdentity struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	SubscriptionID string `json:"subscriptionId"`
+	ResourceGroup  string `json:"resourceGroup"`
+	Location       string `json:"location"`
+}
+
+func (r vmIdentity) vm() VM {
+	return VM{ID: r.ID, Name: r.Name, SubscriptionID: intern(r.SubscriptionID), ResourceGroup: intern(r.ResourceGroup),
+		Location: intern(NormalizeLocation(r.Location)), Classic: strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines")}
+}
+
 type vmRow struct {
-	ID             string            `json:"id"`
-	Name           string            `json:"name"`
-	Type           string            `json:"type"`
-	SubscriptionID string            `json:"subscriptionId"`
-	ResourceGroup  string            `json:"resourceGroup"`
-	Location       string            `json:"location"`
-	Tags           map[string]string `json:"tags"`
-	Properties     struct {
+	vmIdentity
+	Tags       map[string]string `json:"tags"`
+	Properties struct {
 		ProvisioningState string `json:"provisioningState"`
 		HardwareProfile   *struct {
 			VMSize string `json:"vmSize"`
@@ -248,12 +258,9 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return VM{}, err
 	}
-	vm := VM{
-		ID: r.ID, Name: r.Name, SubscriptionID: intern(r.SubscriptionID), ResourceGroup: intern(r.ResourceGroup),
-		Location: intern(NormalizeLocation(r.Location)), Tags: internTags(r.Tags),
-		Classic:      strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines"),
-		Provisioning: intern(r.Properties.ProvisioningState),
-	}
+	vm := r.vm()
+	vm.Tags = internTags(r.Tags)
+	vm.Provisioning = intern(r.Properties.ProvisioningState)
 	p := r.Properties
 	if p.HardwareProfile != nil {
 		vm.Size = intern(p.HardwareProfile.VMSize)
@@ -361,22 +368,14 @@ func mostActive(items []protectionJSON) *protectionJSON {
 // decodeVMIdentity reads only what names a VM, for a row whose properties
 // could not be read.
 func decodeVMIdentity(raw json.RawMessage) (VM, error) {
-	var r struct {
-		ID             string `json:"id"`
-		Name           string `json:"name"`
-		Type           string `json:"type"`
-		SubscriptionID string `json:"subscriptionId"`
-		ResourceGroup  string `json:"resourceGroup"`
-		Location       string `json:"location"`
-	}
+	var r vmIdentity
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return VM{}, err
 	}
 	if r.ID == "" {
 		return VM{}, errors.New("a VM row without an id")
 	}
-	return VM{ID: r.ID, Name: r.Name, SubscriptionID: intern(r.SubscriptionID), ResourceGroup: intern(r.ResourceGroup),
-		Location: intern(NormalizeLocation(r.Location)), Classic: strings.EqualFold(r.Type, "microsoft.classiccompute/virtualmachines")}, nil
+	return r.vm(), nil
 }
 
 func (n nicJSON) nic() NIC {
