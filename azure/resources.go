@@ -93,15 +93,7 @@ func (c *Client) Vault(ctx context.Context, id string) (Vault, error) {
 	if err != nil {
 		return Vault{}, Classify(op, err)
 	}
-	var raw json.RawMessage
-	if err := viaJSON(op, resp.Vault, &raw); err != nil {
-		return Vault{}, err
-	}
-	v, err := decodeVault(raw)
-	if err != nil {
-		return Vault{}, &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
-	}
-	return v, nil
+	return vaultOf(op, resp.Vault)
 }
 
 // Vaults lists the Recovery Services vaults of a subscription.

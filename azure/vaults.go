@@ -2,7 +2,6 @@ package azure
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -304,13 +303,9 @@ func (c *Client) VaultByName(ctx context.Context, subscriptionID, group, name st
 		}
 		return nil, e
 	}
-	var raw json.RawMessage
-	if err := viaJSON(op, resp.Vault, &raw); err != nil {
-		return nil, err
-	}
-	v, err := decodeVault(raw)
+	v, err := vaultOf(op, resp.Vault)
 	if err != nil {
-		return nil, &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
+		return nil, err
 	}
 	return &v, nil
 }

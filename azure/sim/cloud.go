@@ -44,6 +44,7 @@ type Cloud struct {
 	opts    Options
 	now     func() time.Time
 	latency time.Duration
+	opTime  time.Duration // how long a long-running operation takes
 	faults  []*faultRule
 
 	mu sync.RWMutex // guards st
@@ -65,12 +66,12 @@ func New(sc *Scenario, opts Options) (*Cloud, error) {
 	if sc == nil {
 		sc = Demo()
 	}
-	c := &Cloud{opts: opts, now: opts.Now, latency: sc.Latency}
+	c := &Cloud{opts: opts, now: opts.Now, latency: sc.Latency, opTime: sc.OperationTime}
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if sc.Latency < 0 {
-		return nil, errors.New("sim: latency must not be negative")
+	if sc.Latency < 0 || sc.OperationTime < 0 {
+		return nil, errors.New("sim: latency and operationTime must not be negative")
 	}
 	for i, f := range sc.Faults {
 		fr := &faultRule{Fault: f}
@@ -132,6 +133,9 @@ func (c *Cloud) newRouter() *router {
 	} {
 		r.modules[name] = &fakeModule{name: name, tr: tr}
 	}
+	r.natives = append(r.natives, c.statusRoutes()...)
+	r.natives = append(r.natives, c.vaultRoutes()...)
+	r.natives = append(r.natives, c.backupRoutes()...)
 	return r
 }
 

@@ -3,9 +3,11 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
+	"unicode"
 
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -35,6 +37,15 @@ var knownProviders = []struct {
 func (c *Cloud) resourcesTransport() policy.Transporter {
 	return resfake.NewServerFactoryTransport(&resfake.ServerFactory{
 		ProvidersServer: resfake.ProvidersServer{
+			Register: func(ctx context.Context, namespace string, _ *armresources.ProvidersClientRegisterOptions) (resp azfake.Responder[armresources.ProvidersClientRegisterResponse], errResp azfake.ErrorResponder) {
+				p, ae := c.registerProvider(infoOf(ctx).sub, namespace)
+				if ae != nil {
+					errResp.SetError(ae)
+					return
+				}
+				resp.SetResponse(http.StatusOK, armresources.ProvidersClientRegisterResponse{Provider: *p}, nil)
+				return
+			},
 			Get: func(ctx context.Context, namespace string, _ *armresources.ProvidersClientGetOptions) (resp azfake.Responder[armresources.ProvidersClientGetResponse], errResp azfake.ErrorResponder) {
 				sub := infoOf(ctx).sub
 				c.mu.RLock()
@@ -50,6 +61,19 @@ func (c *Cloud) resourcesTransport() policy.Transporter {
 			},
 		},
 		ResourceGroupsServer: resfake.ResourceGroupsServer{
+			CreateOrUpdate: func(ctx context.Context, name string, in armresources.ResourceGroup, _ *armresources.ResourceGroupsClientCreateOrUpdateOptions) (resp azfake.Responder[armresources.ResourceGroupsClientCreateOrUpdateResponse], errResp azfake.ErrorResponder) {
+				out, created, ae := c.putResourceGroup(infoOf(ctx).sub, name, in)
+				if ae != nil {
+					errResp.SetError(ae)
+					return
+				}
+				status := http.StatusOK
+				if created {
+					status = http.StatusCreated
+				}
+				resp.SetResponse(status, armresources.ResourceGroupsClientCreateOrUpdateResponse{ResourceGroup: out}, nil)
+				return
+			},
 			Get: func(ctx context.Context, name string, _ *armresources.ResourceGroupsClientGetOptions) (resp azfake.Responder[armresources.ResourceGroupsClientGetResponse], errResp azfake.ErrorResponder) {
 				sub := infoOf(ctx).sub
 				c.mu.RLock()
@@ -175,4 +199,118 @@ func (c *Cloud) sortedRGs(sub string) []*rgInfo {
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].name) < strings.ToLower(out[j].name) })
 	return out
+}
+
+func init() {
+	finishers[opProviderRegister] = func(c *Cloud, st *state, op *simOp) {
+		var d struct{ Sub, Namespace string }
+		_ = json.Unmarshal(op.Data, &d)
+		if s := st.subByKey[strings.ToLower(d.Sub)]; s != nil {
+			if s.Providers == nil {
+				s.Providers = map[string]string{}
+			}
+			s.Providers[d.Namespace] = "Registered"
+		}
+	}
+}
+
+// registerProvider starts registering a namespace: Azure answers 200 with
+// registrationState Registering at once and finishes minutes later
+// (AZURE.md §2.1); here after the run's operation time.
+func (c *Cloud) registerProvider(sub, namespace string) (*armresources.Provider, *armError) {
+	var p *armresources.Provider
+	err := c.mutate(func(st *state) error {
+		kp := c.providerModel(sub, namespace)
+		if kp == nil {
+			return &armError{status: http.StatusNotFound, code: "InvalidResourceNamespace",
+				message: "The resource namespace '" + namespace + "' is invalid."}
+		}
+		ns := *kp.Namespace
+		if st.providerState(sub, ns) != "Registered" {
+			s := st.subByKey[strings.ToLower(sub)]
+			if s.Providers == nil {
+				s.Providers = map[string]string{}
+			}
+			if s.Providers[ns] != "Registering" {
+				s.Providers[ns] = "Registering"
+				c.startOp(st, opProviderRegister, "/subscriptions/"+sub+"/providers/"+ns, struct{ Sub, Namespace string }{sub, ns})
+			}
+		}
+		p = c.providerModel(sub, ns)
+		return nil
+	})
+	if err != nil {
+		return nil, asARMError(err)
+	}
+	return p, nil
+}
+
+// putResourceGroup creates a resource group, or updates its tags; its
+// location cannot change.
+func (c *Cloud) putResourceGroup(sub, name string, in armresources.ResourceGroup) (armresources.ResourceGroup, bool, *armError) {
+	if in.Location == nil || *in.Location == "" {
+		return armresources.ResourceGroup{}, false, &armError{status: http.StatusBadRequest, code: "LocationRequired",
+			message: "The location property is required for this definition."}
+	}
+	if !validGroupName(name) {
+		return armresources.ResourceGroup{}, false, &armError{status: http.StatusBadRequest, code: "InvalidResourceGroupName",
+			message: "Resource group name '" + name + "' is invalid: up to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period."}
+	}
+	var out armresources.ResourceGroup
+	created := false
+	err := c.mutate(func(st *state) error {
+		loc := normLocation(*in.Location)
+		if info := c.view().rgs[strings.ToLower(sub)+"/"+strings.ToLower(name)]; info != nil {
+			if info.location != "" && normLocation(info.location) != loc {
+				return &armError{status: http.StatusConflict, code: "InvalidResourceGroupLocation",
+					message: "Invalid resource group location '" + loc + "'. The Resource group already exists in location '" + info.location + "'."}
+			}
+			if info.doc != nil {
+				out = rgModel(sub, info)
+				return nil
+			}
+		} else {
+			created = true
+		}
+		doc := map[string]any{"id": "/subscriptions/" + sub + "/resourceGroups/" + name, "name": name,
+			"type": "Microsoft.Resources/resourceGroups", "location": loc,
+			"properties": map[string]string{"provisioningState": "Succeeded"}}
+		if len(in.Tags) > 0 {
+			doc["tags"] = in.Tags
+		}
+		raw, _ := json.Marshal(doc)
+		r, err := newResource(raw, nil)
+		if err != nil {
+			return err
+		}
+		st.putResource(r)
+		out = rgModel(sub, c.view().rgs[strings.ToLower(sub)+"/"+strings.ToLower(name)])
+		return nil
+	})
+	if err != nil {
+		return armresources.ResourceGroup{}, false, asARMError(err)
+	}
+	return out, created, nil
+}
+
+// validGroupName is ARM's resource group name rule.
+func validGroupName(name string) bool {
+	if name == "" || len(name) > 90 || strings.HasSuffix(name, ".") {
+		return false
+	}
+	for _, r := range name {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-.()", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// asARMError turns an error from mutate into the answer for the client.
+func asARMError(err error) *armError {
+	var ae *armError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return &armError{status: http.StatusInternalServerError, code: "SimulatorStateNotSaved", message: err.Error()}
 }

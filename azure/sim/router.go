@@ -44,6 +44,7 @@ const (
 type router struct {
 	c       *Cloud
 	modules map[string]*fakeModule
+	natives []nativeRoute // answered by the simulator itself (operations.go)
 	reqID   atomic.Uint64
 }
 
@@ -81,9 +82,20 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 	if fault != nil {
 		return r.respond(req, fault.armError()), nil
 	}
+	r.c.settle()
 	mod, info := route(req.Method, req.URL)
 	if ae := r.c.precheck(req.Method, req.URL, info); ae != nil {
 		return r.respond(req, ae), nil
+	}
+	if nr, m := r.native(req); nr != nil {
+		resp, ae := nr.serve(req.WithContext(context.WithValue(ctx, reqInfoKey{}, info)), info, m)
+		if ae != nil {
+			return r.respond(req, ae), nil
+		}
+		if resp.Header.Get("x-ms-request-id") == "" {
+			resp.Header.Set("x-ms-request-id", r.nextRequestID())
+		}
+		return resp, nil
 	}
 	m := r.modules[mod]
 	if m == nil {

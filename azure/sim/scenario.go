@@ -37,6 +37,11 @@ type Scenario struct {
 
 	// Latency is added to every request (a setting of the run, never stored).
 	Latency time.Duration
+	// OperationTime is how long a simulated long-running operation (vault
+	// creation, enabling protection, provider registration, a container
+	// refresh) takes before it finishes (a setting of the run, never stored).
+	// A backup job's phases are measured in it too.
+	OperationTime time.Duration
 	// Faults are injected errors (a setting of the run, never stored).
 	Faults []Fault
 
@@ -134,7 +139,7 @@ type resHeader struct {
 }
 
 var (
-	topLevelKeys = []string{"description", "tenants", "identity", "subscriptions", "resources", "storageConfigs", "protectedItems", "jobs", "latency", "faults"}
+	topLevelKeys = []string{"description", "tenants", "identity", "subscriptions", "resources", "storageConfigs", "protectedItems", "jobs", "latency", "operationTime", "faults"}
 	// lists of big ARM documents: read shallowly from JSON
 	docListKeys = map[string]bool{"resources": true, "protectedItems": true, "jobs": true}
 )
@@ -358,6 +363,8 @@ func (d *decoder) scenario(root *pnode) *Scenario {
 			d.list(k.val, "storageConfigs", func(i int, it *pnode) { sc.StorageConfigs = append(sc.StorageConfigs, d.storageConfig(it)) })
 		case "latency":
 			sc.Latency = d.duration(k.val, "latency")
+		case "operationTime":
+			sc.OperationTime = d.duration(k.val, "operationTime")
 		case "faults":
 			d.list(k.val, "faults", func(i int, it *pnode) { sc.Faults = append(sc.Faults, d.fault(it, i)) })
 		}

@@ -135,6 +135,7 @@ type state struct {
 	storage  map[string]*StorageConfig // by lower-cased vault id
 	items    map[string]*resource      // protected items by lower-cased id
 	jobs     map[string]*resource      // backup jobs by lower-cased id
+	ops      map[string]*simOp         // long-running operations by id
 	gen      uint64                    // bumped on every change
 }
 
@@ -148,6 +149,7 @@ type stateFile struct {
 	StorageConfigs map[string]*StorageConfig  `json:"storageConfigs"`
 	ProtectedItems map[string]json.RawMessage `json:"protectedItems"`
 	Jobs           map[string]json.RawMessage `json:"jobs"`
+	Operations     map[string]*simOp          `json:"operations,omitempty"`
 	Resources      map[string]json.RawMessage `json:"resources"`
 }
 
@@ -158,6 +160,7 @@ func newState() *state {
 		storage:  map[string]*StorageConfig{},
 		items:    map[string]*resource{},
 		jobs:     map[string]*resource{},
+		ops:      map[string]*simOp{},
 	}
 }
 
@@ -466,7 +469,7 @@ func (st *state) marshal() ([]byte, error) {
 		k string
 		v any
 	}{{"kind", head.Kind}, {"version", head.Version}, {"tenants", head.Tenants}, {"identity", head.Identity},
-		{"subscriptions", head.Subscriptions}, {"storageConfigs", head.StorageConfigs}} {
+		{"subscriptions", head.Subscriptions}, {"storageConfigs", head.StorageConfigs}, {"operations", st.ops}} {
 		if err := writeKV(kv.k, kv.v, false); err != nil {
 			return nil, err
 		}
@@ -501,6 +504,11 @@ func unmarshalState(data []byte) (*state, error) {
 		}
 	}
 	st.fillDefaults()
+	for id, op := range f.Operations {
+		if op != nil {
+			st.ops[id] = op
+		}
+	}
 	for k, c := range f.StorageConfigs {
 		if c != nil {
 			st.storage[strings.ToLower(k)] = c
