@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/backupready/backupready/steps"
+	"github.com/backupready/backupready/ui"
 )
 
 // applyOptions are the inputs of `backupready apply`.
@@ -44,9 +49,12 @@ func newApplyCmd(d *deps, runF func(context.Context, *applyOptions) error) *cobr
 	return cmd
 }
 
-// runApply is `backupready apply`. This version plans only: with --dry-run it
-// prints the changes the plan would make; carrying them out comes with the
-// apply step, so without --dry-run it says so and changes nothing.
+// runApply is `backupready apply`: it reads the plan, compares it with
+// Azure, and with --dry-run prints the changes; otherwise (after --yes, or a
+// "y" at a terminal) it carries them out, recording each in the journal
+// beside the plan, and exits 0 when everything is done, 4 when Azure refused
+// or failed a change, 130 when interrupted (operations in flight keep running
+// in Azure and the next run picks them up).
 func runApply(ctx context.Context, o *applyOptions) error {
 	d := o.d
 	if o.plan == "" {
@@ -60,8 +68,14 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return planProblem(o.plan, err)
 	}
-	if !o.dryRun {
-		return &steps.Problem{What: "cli.apply.notyet", Why: "cli.apply.notyet.why", Next: "cli.apply.notyet.next", Args: []any{"Path", o.plan}, Exit: steps.ExitUsage}
+	journalPath := o.plan + steps.JournalSuffix
+	var journal *steps.Journal
+	if _, statErr := os.Stat(journalPath); statErr == nil || !o.dryRun {
+		if journal, err = steps.OpenJournal(journalPath); err != nil {
+			return &steps.Problem{What: "cli.journal.unusable", Why: "cli.journal.unusable.why", Next: "cli.journal.unusable.next",
+				Args: []any{"Path", journalPath}, Exit: steps.ExitUsage, Err: err}
+		}
+		defer journal.Close()
 	}
 	client, closeFn, err := d.connect(ctx)
 	if err != nil {
@@ -75,18 +89,107 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return problemOf(err)
 	}
+	live.Journal = journal
 	changes, err := steps.Changes(plan, live)
 	var conflicts steps.PlanConflicts
 	if errors.As(err, &conflicts) {
 		return reportConflicts(d, o.plan, conflicts)
 	}
-	if o.json {
-		enc := json.NewEncoder(d.io.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(steps.BuildChangeReport(changes, d.tr))
+	if o.dryRun {
+		if o.json {
+			enc := json.NewEncoder(d.io.out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(steps.BuildChangeReport(changes, d.tr))
+		}
+		w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+		return steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width())
+	}
+	pending := 0
+	for _, c := range changes {
+		if c.Kind == steps.Create || c.Kind == steps.Modify {
+			pending++
+		}
+	}
+	if pending > 0 && !o.yes {
+		if ok, err := confirmApply(d, changes, pending, o.json); err != nil || !ok {
+			return err
+		}
+	}
+	return executePlan(ctx, d, o, plan, journal, client, changes)
+}
+
+// confirmApply shows the changes and asks before anything changes in Azure
+// (DESIGN §2: nothing changes before it is confirmed). Without a terminal
+// it explains --yes and exits 2.
+func confirmApply(d *deps, changes []steps.Change, pending int, jsonOut bool) (bool, error) {
+	if !d.io.stdinTTY() || jsonOut {
+		return false, &steps.Problem{What: "cli.apply.confirm", Why: "cli.apply.confirm.why", Next: "cli.apply.confirm.next",
+			Args: []any{"Count", pending}, Exit: steps.ExitUsage}
 	}
 	w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
-	return steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width())
+	if err := steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width()); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(d.io.out, "\n%s ", d.tr.T("cli.apply.ask", "Count", pending))
+	line, _ := bufio.NewReader(d.io.in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes", "是", "はい":
+		return true, nil
+	}
+	fmt.Fprintln(d.io.out, d.tr.T("cli.apply.declined"))
+	return false, &exitError{code: steps.ExitOK}
+}
+
+// executePlan runs the applier and prints a line per event: plain lines
+// (no spinner) for people, one JSON object per line with --json.
+func executePlan(ctx context.Context, d *deps, o *applyOptions, plan *steps.Plan, journal *steps.Journal, api steps.ApplyAPI, changes []steps.Change) error {
+	tr := d.tr
+	st := cliStyles(d)
+	w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+	width := d.io.width()
+	enc := json.NewEncoder(d.io.out)
+	lastNote := make([]string, len(changes))
+	emit := func(e steps.ApplyEvent) {
+		c := changes[e.Index]
+		now := time.Now()
+		if o.json {
+			_ = enc.Encode(steps.EventRecord(c, e, tr, now))
+			return
+		}
+		text := steps.ChangeText(c, e, tr, now)
+		if e.State == steps.RunRunning && e.Note == lastNote[e.Index] && e.Attempt <= 1 {
+			return // one line per phase, not one per poll
+		}
+		lastNote[e.Index] = e.Note
+		if e.State == steps.RunNoChange {
+			return // the plan's unchanged parts are in --dry-run; the run shows what it does
+		}
+		glyph := map[steps.RunState]string{steps.RunDone: ui.VerdictGlyph("ok"), steps.RunFailed: ui.VerdictGlyph("blocked"),
+			steps.RunWaiting: "…", steps.RunSkipped: "-", steps.RunLeft: "↻"}[e.State]
+		if glyph == "" {
+			glyph = "›"
+		}
+		style := map[steps.RunState]string{steps.RunDone: "ok", steps.RunFailed: "blocked", steps.RunWaiting: "warn", steps.RunLeft: "warn"}[e.State]
+		line := ui.Truncate(glyph+" "+steps.ChangeTitle(c, tr)+"  "+text, width)
+		if style != "" {
+			line = st.Verdict[style].Render(line)
+		}
+		fmt.Fprintln(w, line)
+	}
+	a := &steps.Applier{API: api, Plan: plan, Journal: journal, PollEvery: d.pollEvery()}
+	out := a.Run(ctx, changes, emit)
+	if !o.json {
+		if err := steps.RenderOutcome(w, changes, out, journal.Path(), tr, st, width); err != nil {
+			return err
+		}
+	}
+	switch {
+	case out.Interrupted:
+		return &exitError{code: steps.ExitInterrupted}
+	case out.Failed() || out.Stopped:
+		return &exitError{code: steps.ExitAzure}
+	}
+	return nil
 }
 
 // planProblem explains a plan file that could not be read as a plan.

@@ -86,7 +86,7 @@ func TestApplyRefusesPlansThatCannotWork(t *testing.T) {
 		{"unsupported version", "version: 2\n", "line 1", nil},
 		{"bad vault name", strings.Replace(newVaultPlan(), "rsv-weu-new", "9vault", 1), "vault.name", nil},
 		{"unknown key", newVaultPlan() + "extra: 1\n", "extra", nil},
-		{"without --dry-run nothing is carried out yet", newVaultPlan(), "--dry-run", []string{"--no-dry-run"}},
+		{"without --yes and no terminal nothing is carried out", newVaultPlan(), "--yes", []string{"--no-dry-run"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,5 +102,113 @@ func TestApplyRefusesPlansThatCannotWork(t *testing.T) {
 				t.Fatalf("a catalog key leaked: %q", stderr)
 			}
 		})
+	}
+}
+
+// fastScenario is the demo tenant without latency, with operations that
+// take opTime.
+func fastScenario(t *testing.T, opTime string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("azure", "sim", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(data), "latency: 30ms\noperationTime: 3s\n", "latency: 0s\noperationTime: "+opTime+"\n", 1)
+	if s == string(data) {
+		t.Fatal("demo.yaml no longer has the latency lines this test replaces")
+	}
+	path := filepath.Join(t.TempDir(), "scenario.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// traceWrites returns the write requests of a --trace file.
+func traceWrites(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 3 {
+			continue
+		}
+		if f[1] == "GET" || f[1] == "HEAD" || (f[1] == "POST" && strings.Contains(f[2], "Microsoft.ResourceGraph")) {
+			continue
+		}
+		out = append(out, f[1]+" "+f[2])
+	}
+	return out
+}
+
+// apply --yes carries the plan out against the simulated tenant and records
+// it; a second run over the same --sim-state changes nothing and sends no
+// write request (asserted through --trace).
+func TestApplyYesThenIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	scenario, state := fastScenario(t, "0s"), filepath.Join(dir, "state.json")
+	plan := writePlan(t, newVaultPlan()+"protect: {enabled: true, policy: DefaultPolicy, backupNow: true}\n")
+	trace1, trace2 := filepath.Join(dir, "t1.tsv"), filepath.Join(dir, "t2.tsv")
+	code, stdout, stderr := runCLI(t, nil, false, "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--yes", "--trace", trace1)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"Done (", "rsv-weu-new", "web-prod-01", "Journal: " + plan + ".journal"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if w := traceWrites(t, trace1); len(w) == 0 {
+		t.Fatal("the first run sent no write")
+	}
+	code, stdout, stderr = runCLI(t, nil, false, "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--yes", "--trace", trace2)
+	if code != 0 {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if w := traceWrites(t, trace2); len(w) != 0 {
+		t.Fatalf("re-applying a finished plan sent writes:\n%s", strings.Join(w, "\n"))
+	}
+	if !strings.Contains(stdout, "0 done") {
+		t.Errorf("second run should report nothing done:\n%s", stdout)
+	}
+}
+
+// apply --json writes one JSON event per line; a refused write exits 4 and
+// names the failure.
+func TestApplyJSONEventsAndFailureExit4(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := os.ReadFile(fastScenario(t, "0s"))
+	faulty := string(data) + "faults:\n- {match: \"(?i)PUT .*/resourcegroups/rg-backup-weu\\\\?\", status: 403, code: AuthorizationFailed}\n"
+	scenario := filepath.Join(dir, "faulty.yaml")
+	if err := os.WriteFile(scenario, []byte(faulty), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plan := writePlan(t, newVaultPlan())
+	code, stdout, stderr := runCLI(t, nil, false, "apply", "--scenario", scenario, "--plan", plan, "--yes", "--json")
+	if code != 4 {
+		t.Fatalf("exit %d, want 4\n%s\n%s", code, stdout, stderr)
+	}
+	var failed bool
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var ev struct {
+			Action, State, Message string
+			Error                  *struct{ Kind, Code string }
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not one JSON object per line: %q: %v", line, err)
+		}
+		if ev.State == "failed" {
+			failed = true
+			if ev.Action != "resourceGroup.create" || ev.Error == nil || ev.Error.Kind != "forbidden" || !strings.Contains(ev.Message, "denied") {
+				t.Errorf("failure event: %+v", ev)
+			}
+		}
+	}
+	if !failed {
+		t.Fatalf("no failed event:\n%s", stdout)
 	}
 }

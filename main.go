@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"charm.land/fang/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -68,6 +70,16 @@ type deps struct {
 	styles     ui.Styles
 }
 
+// pollEvery is how often long-running operations are asked about: every
+// 5 s on Azure (AZURE.md §8.3a), every second in the simulator, whose
+// operations take seconds.
+func (d *deps) pollEvery() time.Duration {
+	if d.g.demo || d.g.scenario != "" || d.g.simState != "" {
+		return time.Second
+	}
+	return 5 * time.Second
+}
+
 // run builds the command tree and runs it, returning the process exit code.
 func run(ctx context.Context, args []string, ios *ioStreams) int {
 	lang := preScanLang(args, ios.getenv)
@@ -86,7 +98,7 @@ func run(ctx context.Context, args []string, ios *ioStreams) int {
 	root.SetErr(ios.err)
 	err = fang.Execute(ctx, root,
 		fang.WithVersion(buildVersion()),
-		fang.WithNotifySignal(os.Interrupt),
+		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { reportError(w, d, err) }),
 	)
 	return exitCode(err)

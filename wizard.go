@@ -34,6 +34,7 @@ func runWizard(ctx context.Context, d *deps) error {
 		Demo:       d.g.demo,
 		Preset:     scope,
 		Context:    ctx,
+		Run:        steps.RunOptions{PollEvery: d.pollEvery()},
 	})
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(d.io.in), tea.WithOutput(d.io.out)}
 	if d.g.noColor {

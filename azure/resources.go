@@ -3,6 +3,7 @@ package azure
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/recoveryservices/armrecoveryservicesbackup/v5"
@@ -128,12 +129,36 @@ func (c *Client) Vaults(ctx context.Context, subscriptionID string) ([]Vault, er
 // Job is the state of a backup job.
 type Job struct {
 	ID        string
-	Operation string
+	Name      string // the job id the vault knows it by (backupJobs/{name})
+	Operation string // Backup, ConfigureBackup, Restore, …
 	Status    string // InProgress, Completed, CompletedWithWarnings, Failed, Cancelled, Cancelling
 	Entity    string
+	Start     time.Time
+	Duration  time.Duration
+	Progress  int // percent; -1 when Azure reports none
+	Tasks     []JobTask
+	Errors    []JobError
+	// Message is the job's non-localised error message
+	// (extendedInfo.dynamicErrorMessage), "" when none.
+	Message string
 }
 
-// BackupJob reads one backup job of a vault.
+// JobTask is one phase of a job ("Take Snapshot", "Transfer data to vault"
+// for a VM backup; exact names UNCONFIRMED, AZURE.md §7.3).
+type JobTask struct {
+	Name, Status string // Status: NotStarted, InProgress, Completed, Failed, …
+}
+
+// JobError is one error detail of a failed job. Code is Azure's numeric
+// code; Text usually starts with the textual one (AZURE.md §9).
+type JobError struct {
+	Code            int32
+	Text, Title     string
+	Recommendations []string
+}
+
+// BackupJob reads one backup job of a vault. Azure VM jobs (AzureIaaSVMJob
+// and AzureIaaSVMJobV2) carry their tasks, progress and errors.
 func (c *Client) BackupJob(ctx context.Context, vaultID, jobName string) (Job, error) {
 	const op = "get-job"
 	rid, err := parseID(op, vaultID)
@@ -149,10 +174,56 @@ func (c *Client) BackupJob(ctx context.Context, vaultID, jobName string) (Job, e
 	if err != nil {
 		return Job{}, Classify(op, err)
 	}
-	j := Job{ID: str(resp.ID)}
+	j := Job{ID: str(resp.ID), Name: str(resp.Name), Progress: -1}
+	if j.Name == "" {
+		j.Name = jobName
+	}
 	if p := resp.Properties; p != nil {
 		base := p.GetJob()
 		j.Operation, j.Status, j.Entity = str(base.Operation), str(base.Status), str(base.EntityFriendlyName)
+		if base.StartTime != nil {
+			j.Start = *base.StartTime
+		}
+		var (
+			duration *string
+			info     *armrecoveryservicesbackup.AzureIaaSVMJobExtendedInfo
+			errs     []*armrecoveryservicesbackup.AzureIaaSVMErrorInfo
+		)
+		switch v := p.(type) {
+		case *armrecoveryservicesbackup.AzureIaaSVMJob:
+			duration, info, errs = v.Duration, v.ExtendedInfo, v.ErrorDetails
+		case *armrecoveryservicesbackup.AzureIaaSVMJobV2:
+			duration, info, errs = v.Duration, v.ExtendedInfo, v.ErrorDetails
+		}
+		if duration != nil {
+			j.Duration, _ = parseISODuration(*duration)
+		}
+		if info != nil {
+			if info.ProgressPercentage != nil {
+				j.Progress = max(0, min(100, int(*info.ProgressPercentage)))
+			}
+			for _, t := range info.TasksList {
+				if t != nil {
+					j.Tasks = append(j.Tasks, JobTask{Name: str(t.TaskID), Status: str(t.Status)})
+				}
+			}
+			j.Message = str(info.DynamicErrorMessage)
+		}
+		for _, e := range errs {
+			if e == nil {
+				continue
+			}
+			je := JobError{Text: str(e.ErrorString), Title: str(e.ErrorTitle)}
+			if e.ErrorCode != nil {
+				je.Code = *e.ErrorCode
+			}
+			for _, r := range e.Recommendations {
+				if r != nil {
+					je.Recommendations = append(je.Recommendations, *r)
+				}
+			}
+			j.Errors = append(j.Errors, je)
+		}
 	}
 	return j, nil
 }

@@ -74,9 +74,108 @@ type PlanAgent struct {
 // PlanProtect is the protection step: policy and first backup.
 type PlanProtect struct {
 	Enabled   bool
-	Policy    string // required when Enabled
-	BackupNow bool   // only when Enabled
+	Policy    string      // required when Enabled
+	NewPolicy *PlanPolicy // only when Enabled; nil: use the vault's existing policy named Policy
+	BackupNow bool        // only when Enabled
+	// RetainDays is how long the on-demand recovery point of BackupNow is
+	// kept, MinRetainDays..MaxRetainDays. 0 in memory means DefaultRetainDays;
+	// a decoded plan has it filled in when BackupNow and 0 otherwise.
+	RetainDays int
 }
+
+// PlanPolicy is the backup policy the plan creates under PlanProtect.Policy
+// when the vault has no policy of that name. ValidatePlanPolicy says whether
+// it is valid; a decoded plan holds it normalised (see Normalized).
+type PlanPolicy struct {
+	Type      string   // PolicyStandard (default) | PolicyEnhanced
+	Frequency string   // FrequencyDaily (default) | FrequencyWeekly
+	Time      string   // "HH:MM", 24-hour, minutes 00 or 30; required
+	Weekdays  []string // Weekly only (then required): Monday..Sunday, no duplicates
+	TimeZone  string   // one of PolicyTimeZones (default UTC)
+
+	RetentionDays      int // Daily: required, 7..9999; 0 otherwise
+	RetentionWeeks     int // Weekly: required, 1..5163; 0 otherwise
+	InstantRestoreDays int // Standard 1..5 (Weekly Standard: 5), Enhanced 1..30; 0 means the default
+}
+
+// Backup policy values.
+const (
+	PolicyStandard = "Standard"
+	PolicyEnhanced = "Enhanced"
+
+	FrequencyDaily  = "Daily"
+	FrequencyWeekly = "Weekly"
+
+	// DefaultRetainDays is how long an on-demand recovery point is kept when
+	// the plan does not say (Azure's own default for an ad-hoc backup).
+	DefaultRetainDays = 30
+	MinRetainDays     = 1
+	MaxRetainDays     = 99
+)
+
+// PolicyTimeZones are the time zones a new policy may schedule in: Windows
+// time zone IDs as Azure Backup takes them, in their canonical spelling, UTC
+// first and then from west to east (the order of the Protect step's picker).
+var PolicyTimeZones = []string{
+	"UTC",
+	"Hawaiian Standard Time",
+	"Alaskan Standard Time",
+	"Pacific Standard Time",
+	"Mountain Standard Time",
+	"US Mountain Standard Time",
+	"Central Standard Time",
+	"Canada Central Standard Time",
+	"Eastern Standard Time",
+	"Atlantic Standard Time",
+	"E. South America Standard Time",
+	"Argentina Standard Time",
+	"GMT Standard Time",
+	"W. Europe Standard Time",
+	"Central Europe Standard Time",
+	"Central European Standard Time",
+	"Romance Standard Time",
+	"E. Europe Standard Time",
+	"FLE Standard Time",
+	"GTB Standard Time",
+	"Egypt Standard Time",
+	"South Africa Standard Time",
+	"Israel Standard Time",
+	"Turkey Standard Time",
+	"Russian Standard Time",
+	"Arab Standard Time",
+	"Arabian Standard Time",
+	"Pakistan Standard Time",
+	"India Standard Time",
+	"Bangladesh Standard Time",
+	"SE Asia Standard Time",
+	"China Standard Time",
+	"Singapore Standard Time",
+	"Taipei Standard Time",
+	"W. Australia Standard Time",
+	"Tokyo Standard Time",
+	"Korea Standard Time",
+	"Cen. Australia Standard Time",
+	"AUS Eastern Standard Time",
+	"New Zealand Standard Time",
+}
+
+var (
+	policyTypes       = []string{PolicyStandard, PolicyEnhanced}
+	policyFrequencies = []string{FrequencyDaily, FrequencyWeekly}
+	policyWeekdays    = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+)
+
+// Limits of a new policy's settings (AZURE.md §7.2; the portal's own limits).
+const (
+	minRetentionDays  = 7
+	maxRetentionDays  = 9999
+	minRetentionWeeks = 1
+	maxRetentionWeeks = 5163
+	maxInstantStd     = 5
+	maxInstantEnh     = 30
+	weeklyInstantStd  = 5 // a Weekly Standard policy keeps snapshots exactly 5 days
+	defaultInstant    = 2
+)
 
 // Plan field values.
 const (
@@ -208,6 +307,189 @@ func ValidatePolicyName(name string) string {
 	return ""
 }
 
+// Normalized returns p with its defaults filled in (Type Standard,
+// Frequency Daily, TimeZone UTC, InstantRestoreDays 2, or 5 for a Weekly
+// Standard policy) and its names spelled canonically ("utc" → "UTC",
+// "sunday" → "Sunday"). Values it does not know are kept as they are, for
+// ValidatePlanPolicy to report. p itself is not changed.
+func (p PlanPolicy) Normalized() PlanPolicy {
+	p.Type = canonicalOr(policyTypes, p.Type, PolicyStandard)
+	p.Frequency = canonicalOr(policyFrequencies, p.Frequency, FrequencyDaily)
+	p.TimeZone = canonicalOr(PolicyTimeZones, p.TimeZone, "UTC")
+	if len(p.Weekdays) == 0 {
+		p.Weekdays = nil
+	} else {
+		days := make([]string, len(p.Weekdays))
+		for i, d := range p.Weekdays {
+			days[i] = canonicalOr(policyWeekdays, d, d)
+		}
+		p.Weekdays = days
+	}
+	if p.InstantRestoreDays == 0 {
+		p.InstantRestoreDays = defaultInstant
+		if p.Type == PolicyStandard && p.Frequency == FrequencyWeekly {
+			p.InstantRestoreDays = weeklyInstantStd
+		}
+	}
+	return p
+}
+
+// canonicalOr returns the entry of list that equals s but for case, def
+// when s is empty, and s itself when no entry matches.
+func canonicalOr(list []string, s, def string) string {
+	if s == "" {
+		return def
+	}
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return v
+		}
+	}
+	return s
+}
+
+// ValidatePlanPolicy checks the settings of a new backup policy as the plan
+// file and the Protect step's form take them. Empty Type, Frequency and
+// TimeZone and a zero InstantRestoreDays mean their defaults (see
+// Normalized); names match without regard to case. It returns "", "" when p
+// is valid; otherwise the first problem in the order of the plan file's keys:
+// field is the key ("type", "frequency", "time", "weekdays", "timeZone",
+// "retentionDays", "retentionWeeks", "instantRestoreDays") and reason a
+// catalog key "plan.err.policy.…", whose arguments PlanPolicyArgs gives.
+func ValidatePlanPolicy(p PlanPolicy) (field, reason string) {
+	p = p.Normalized()
+	if !contains(policyTypes, p.Type) {
+		return "type", "plan.err.policy.type"
+	}
+	if !contains(policyFrequencies, p.Frequency) {
+		return "frequency", "plan.err.policy.frequency"
+	}
+	if p.Time == "" {
+		return "time", "plan.err.policy.time.required"
+	}
+	if !validPolicyTime(p.Time) {
+		return "time", "plan.err.policy.time"
+	}
+	weekly := p.Frequency == FrequencyWeekly
+	if _, r := checkWeekdays(p.Weekdays, weekly); r != "" {
+		return "weekdays", r
+	}
+	if !contains(PolicyTimeZones, p.TimeZone) {
+		return "timeZone", "plan.err.policy.time-zone"
+	}
+	switch {
+	case weekly && p.RetentionDays != 0:
+		return "retentionDays", "plan.err.policy.retention-days.weekly"
+	case !weekly && p.RetentionDays == 0:
+		return "retentionDays", "plan.err.policy.retention-days.required"
+	case !weekly && (p.RetentionDays < minRetentionDays || p.RetentionDays > maxRetentionDays):
+		return "retentionDays", "plan.err.policy.retention-days.range"
+	}
+	switch {
+	case !weekly && p.RetentionWeeks != 0:
+		return "retentionWeeks", "plan.err.policy.retention-weeks.daily"
+	case weekly && p.RetentionWeeks == 0:
+		return "retentionWeeks", "plan.err.policy.retention-weeks.required"
+	case weekly && (p.RetentionWeeks < minRetentionWeeks || p.RetentionWeeks > maxRetentionWeeks):
+		return "retentionWeeks", "plan.err.policy.retention-weeks.range"
+	}
+	lo, hi := instantRestoreRange(p.Type, p.Frequency)
+	if p.InstantRestoreDays < lo || p.InstantRestoreDays > hi {
+		if lo == hi {
+			return "instantRestoreDays", "plan.err.policy.instant-restore.weekly-standard"
+		}
+		return "instantRestoreDays", "plan.err.policy.instant-restore.range"
+	}
+	return "", ""
+}
+
+// PlanPolicyArgs returns the catalog arguments for a ValidatePlanPolicy
+// reason about field of p: Got (the value at fault, as text), Min and Max
+// where the field has a range, Allowed where it has a list of values, and
+// always Type and Frequency (as Normalized spells them).
+func PlanPolicyArgs(p PlanPolicy, field string) []any {
+	raw := p
+	p = p.Normalized()
+	args := []any{"Type", p.Type, "Frequency", p.Frequency}
+	switch field {
+	case "type":
+		args = append(args, "Got", p.Type, "Allowed", strings.Join(policyTypes, ", "))
+	case "frequency":
+		args = append(args, "Got", p.Frequency, "Allowed", strings.Join(policyFrequencies, ", "))
+	case "time":
+		args = append(args, "Got", p.Time)
+	case "weekdays":
+		got := ""
+		if i, _ := checkWeekdays(p.Weekdays, p.Frequency == FrequencyWeekly); i >= 0 {
+			got = raw.Weekdays[i] // as the user wrote it
+		}
+		args = append(args, "Got", got, "Allowed", strings.Join(policyWeekdays, ", "))
+	case "timeZone":
+		args = append(args, "Got", p.TimeZone, "Allowed", strings.Join(PolicyTimeZones, ", "))
+	case "retentionDays":
+		args = append(args, "Got", strconv.Itoa(p.RetentionDays), "Min", minRetentionDays, "Max", maxRetentionDays)
+	case "retentionWeeks":
+		args = append(args, "Got", strconv.Itoa(p.RetentionWeeks), "Min", minRetentionWeeks, "Max", maxRetentionWeeks)
+	case "instantRestoreDays":
+		lo, hi := instantRestoreRange(p.Type, p.Frequency)
+		args = append(args, "Got", strconv.Itoa(p.InstantRestoreDays), "Min", lo, "Max", hi)
+	}
+	return args
+}
+
+// instantRestoreRange is how many days a policy may keep its instant-restore
+// snapshots.
+func instantRestoreRange(typ, freq string) (lo, hi int) {
+	switch {
+	case typ == PolicyEnhanced:
+		return 1, maxInstantEnh
+	case freq == FrequencyWeekly:
+		return weeklyInstantStd, weeklyInstantStd
+	}
+	return 1, maxInstantStd
+}
+
+// validPolicyTime accepts "HH:MM", 24-hour, on the hour or the half hour:
+// Azure Backup starts scheduled backups only then.
+func validPolicyTime(t string) bool {
+	if len(t) != 5 || t[2] != ':' {
+		return false
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	h := int(t[0]-'0')*10 + int(t[1]-'0')
+	m := t[3:]
+	return h <= 23 && (m == "00" || m == "30")
+}
+
+// checkWeekdays checks a policy's weekdays: required for a Weekly policy,
+// none for a Daily one, each a day name (any case) and none twice. It returns
+// the index of the entry at fault (-1 for the list as a whole) and the
+// reason, or -1 and "" when the list is fine.
+func checkWeekdays(days []string, weekly bool) (int, string) {
+	switch {
+	case !weekly && len(days) > 0:
+		return -1, "plan.err.policy.weekdays.daily"
+	case weekly && len(days) == 0:
+		return -1, "plan.err.policy.weekdays.required"
+	}
+	seen := make(map[string]bool, len(days))
+	for i, d := range days {
+		c := canonicalOr(policyWeekdays, d, "")
+		if !contains(policyWeekdays, c) {
+			return i, "plan.err.policy.weekdays.day"
+		}
+		if seen[c] {
+			return i, "plan.err.policy.weekdays.duplicate"
+		}
+		seen[c] = true
+	}
+	return -1, ""
+}
+
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func allNameChars(s string) bool {
@@ -294,7 +576,8 @@ var (
 	keysNetwork    = []string{"mode", "nsgRulePriority", "proxy"}
 	keysProxy      = []string{"host", "port", "noProxy"}
 	keysAgent      = []string{"fix"}
-	keysProtect    = []string{"enabled", "policy", "backupNow"}
+	keysProtect    = []string{"enabled", "policy", "newPolicy", "backupNow", "retainDays"}
+	keysPolicy     = []string{"type", "frequency", "time", "weekdays", "timeZone", "retentionDays", "retentionWeeks", "instantRestoreDays"}
 )
 
 // DecodePlan reads a plan file strictly: unknown keys, wrong types, bad
@@ -588,6 +871,18 @@ func (d *planDecoder) integer(f *field) (int, bool, *PlanError) {
 	}
 	return 0, false, nil // out of range: the caller reports the value
 }
+
+// count reads a whole number like integer, but a number too large for an
+// int (which the YAML parser leaves as text) is reported as out of range
+// (ok false), not as text; quoted numbers are still text.
+func (d *planDecoder) count(f *field) (int, bool, *PlanError) {
+	if v, isStr := f.value.(*ast.StringNode); isStr && v.Token != nil && v.Token.Type == token.StringType && bigNumber.MatchString(v.Value) {
+		return 0, false, nil
+	}
+	return d.integer(f)
+}
+
+var bigNumber = regexp.MustCompile(`^[-+]?[0-9]+$`)
 
 // enum reads a string that must be one of allowed (matched without regard
 // to case, returned as spelled in allowed).
@@ -994,6 +1289,14 @@ func (d *planDecoder) protect(f *field) (PlanProtect, *PlanError) {
 		}
 		return p, d.errAt(at, join(f.path, "policy"), "plan.err.protect.policy")
 	}
+	if g := s.get("newPolicy"); g != nil {
+		if !p.Enabled {
+			return p, d.errAt(g.key, g.path, "plan.err.protect.new-policy")
+		}
+		if p.NewPolicy, err = d.newPolicy(g); err != nil {
+			return p, err
+		}
+	}
 	if g := s.get("backupNow"); g != nil {
 		if p.BackupNow, err = d.boolean(g); err != nil {
 			return p, err
@@ -1002,12 +1305,179 @@ func (d *planDecoder) protect(f *field) (PlanProtect, *PlanError) {
 			return p, d.errAt(g.value, g.path, "plan.err.protect.backup-now")
 		}
 	}
+	if g := s.get("retainDays"); g != nil {
+		if !p.BackupNow {
+			return p, d.errAt(g.key, g.path, "plan.err.protect.retain-days.unused")
+		}
+		n, ok, err := d.count(g)
+		if err != nil {
+			return p, err
+		}
+		if !ok || n < MinRetainDays || n > MaxRetainDays {
+			return p, d.errAt(g.value, g.path, "plan.err.protect.retain-days.range",
+				"Got", nodeText(g.value), "Min", MinRetainDays, "Max", MaxRetainDays)
+		}
+		p.RetainDays = n
+	} else if p.BackupNow {
+		p.RetainDays = DefaultRetainDays
+	}
 	return p, nil
+}
+
+// newPolicy decodes protect.newPolicy: first the types of all its values,
+// then ValidatePlanPolicy, whose verdict is placed on the key, value or list
+// entry it is about. A key that is written counts as given even when its
+// value is the zero that means "not set" in memory: "retentionWeeks: 0" with
+// a Daily policy is refused as a Weekly-only setting, "instantRestoreDays: 0"
+// as out of range.
+func (d *planDecoder) newPolicy(f *field) (*PlanPolicy, *PlanError) {
+	s, err := d.section(f.key, f.value, f.path, keysPolicy)
+	if err != nil {
+		return nil, err
+	}
+	var p PlanPolicy
+	for _, v := range []struct {
+		name string
+		dst  *string
+	}{{"type", &p.Type}, {"frequency", &p.Frequency}, {"time", &p.Time}, {"timeZone", &p.TimeZone}} {
+		if g := s.get(v.name); g != nil {
+			if *v.dst, err = d.str(g); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var days []ast.Node // the weekdays entries, for positions
+	if g := s.get("weekdays"); g != nil {
+		seq, ok := g.value.(*ast.SequenceNode)
+		if !ok {
+			return nil, d.typeErr(g.value, g.path, "list")
+		}
+		for i, n := range seq.Values {
+			path := fmt.Sprintf("%s[%d]", g.path, i)
+			n, err := d.plain(n, path)
+			if err != nil {
+				return nil, err
+			}
+			day := ""
+			if n == nil {
+				n = seq // an empty entry: point at the list
+			} else if day, err = d.str(&field{key: n, value: n, path: path}); err != nil {
+				return nil, err
+			}
+			days = append(days, n)
+			p.Weekdays = append(p.Weekdays, day)
+		}
+	}
+	// check is what ValidatePlanPolicy sees: p, but with written keys whose
+	// value reads as "not set" made visible (-1 is out of every range).
+	check := p
+	check.Weekdays = append([]string(nil), p.Weekdays...)
+	for _, v := range []struct {
+		name string
+		chk  *string
+	}{{"type", &check.Type}, {"frequency", &check.Frequency}, {"timeZone", &check.TimeZone}} {
+		if s.get(v.name) != nil && *v.chk == "" {
+			*v.chk = " " // "timeZone: ''" is not the default: no value is " "
+		}
+	}
+	if s.get("weekdays") != nil && len(p.Weekdays) == 0 && p.Normalized().Frequency != FrequencyWeekly {
+		check.Weekdays = []string{policyWeekdays[0]} // "weekdays: []" is still weekdays
+	}
+	for _, v := range []struct {
+		name     string
+		dst, chk *int
+	}{
+		{"retentionDays", &p.RetentionDays, &check.RetentionDays},
+		{"retentionWeeks", &p.RetentionWeeks, &check.RetentionWeeks},
+		{"instantRestoreDays", &p.InstantRestoreDays, &check.InstantRestoreDays},
+	} {
+		g := s.get(v.name)
+		if g == nil {
+			continue
+		}
+		n, ok, err := d.count(g)
+		if err != nil {
+			return nil, err
+		}
+		*v.dst, *v.chk = n, n
+		if !ok || n == 0 {
+			*v.chk = -1
+		}
+	}
+
+	name, reason := ValidatePlanPolicy(check)
+	if reason == "" {
+		n := p.Normalized()
+		return &n, nil
+	}
+	args := PlanPolicyArgs(check, name)
+	path := join(f.path, name)
+	g := s.fields[name] // nil when the key is not written
+	var at ast.Node
+	switch {
+	case (strings.HasSuffix(reason, ".daily") || strings.HasSuffix(reason, ".weekly")) && g != nil:
+		at = g.key // a setting the frequency does not have
+	case strings.HasSuffix(reason, ".required"):
+		switch {
+		case g != nil && !isNull(g.value):
+			at = g.value // "time: ''", "weekdays: []"
+		case g != nil:
+			at = g.key
+		case name != "time" && s.get("frequency") != nil:
+			at = s.fields["frequency"].value // required by this frequency
+		default:
+			at = s.at
+		}
+	case name == "weekdays" && len(days) > 0:
+		i, _ := checkWeekdays(check.Weekdays, true)
+		i = max(0, min(i, len(days)-1))
+		at, path = days[i], fmt.Sprintf("%s[%d]", path, i)
+	case g != nil:
+		at = g.value
+		args = setArg(args, "Got", nodeText(g.value))
+	default:
+		at = s.at
+	}
+	return nil, d.errAt(at, path, reason, args...)
+}
+
+// setArg sets the named argument in a name/value list.
+func setArg(args []any, name string, v any) []any {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == name {
+			args[i+1] = v
+			return args
+		}
+	}
+	return append(args, name, v)
+}
+
+// nodeText is a scalar as the user wrote it, without quotes.
+func nodeText(n ast.Node) string {
+	if s, ok := n.(*ast.StringNode); ok {
+		return s.Value
+	}
+	if n == nil || n.GetToken() == nil {
+		return ""
+	}
+	return n.GetToken().Value
 }
 
 // ---- encoding ----
 
+// planFile is the file's shape: the sections before protect, and protect on
+// one line ({enabled: …}) unless it holds a new policy (planFileBlock).
 type planFile struct {
+	planSections `yaml:",inline"`
+	Protect      protectFile `yaml:"protect,flow"`
+}
+
+type planFileBlock struct {
+	planSections `yaml:",inline"`
+	Protect      protectFile `yaml:"protect"`
+}
+
+type planSections struct {
 	Version      int             `yaml:"version"`
 	Cloud        string          `yaml:"cloud"`
 	Subscription string          `yaml:"subscription"`
@@ -1016,7 +1486,6 @@ type planFile struct {
 	Redundancy   *redundancyFile `yaml:"redundancy,omitempty,flow"`
 	Network      networkFile     `yaml:"network"`
 	Agent        agentFile       `yaml:"agent,flow"`
-	Protect      protectFile     `yaml:"protect,flow"`
 }
 
 type vaultFile struct {
@@ -1048,18 +1517,32 @@ type agentFile struct {
 }
 
 type protectFile struct {
-	Enabled   bool   `yaml:"enabled"`
-	Policy    string `yaml:"policy,omitempty"`
-	BackupNow bool   `yaml:"backupNow"`
+	Enabled    bool        `yaml:"enabled"`
+	Policy     string      `yaml:"policy,omitempty"`
+	NewPolicy  *policyFile `yaml:"newPolicy,omitempty"`
+	BackupNow  bool        `yaml:"backupNow"`
+	RetainDays int         `yaml:"retainDays,omitempty"`
+}
+
+type policyFile struct {
+	Type               string   `yaml:"type"`
+	Frequency          string   `yaml:"frequency"`
+	Time               string   `yaml:"time"`
+	Weekdays           []string `yaml:"weekdays,omitempty,flow"`
+	TimeZone           string   `yaml:"timeZone"`
+	RetentionDays      int      `yaml:"retentionDays,omitempty"`
+	RetentionWeeks     int      `yaml:"retentionWeeks,omitempty"`
+	InstantRestoreDays int      `yaml:"instantRestoreDays"`
 }
 
 // Encode writes the plan as YAML in DESIGN §3's shape, version first. Empty
 // optional values are written as their defaults; a plan with Redundancy.Keep
-// has no redundancy section. The result is checked with DecodePlan, so Encode
-// never writes a file that apply would refuse: an invalid plan returns the
-// *PlanError DecodePlan gives for it.
+// has no redundancy section. A new policy is written with its defaults
+// filled in (PlanPolicy.Normalized), and retainDays only with backupNow. The
+// result is checked with DecodePlan, so Encode never writes a file that apply
+// would refuse: an invalid plan returns the *PlanError DecodePlan gives for it.
 func (p *Plan) Encode() ([]byte, error) {
-	f := planFile{
+	f := planSections{
 		Version:      p.Version,
 		Cloud:        or(p.Cloud, CloudPublic),
 		Subscription: p.Subscription,
@@ -1067,7 +1550,18 @@ func (p *Plan) Encode() ([]byte, error) {
 		Vault:        vaultFile(p.Vault),
 		Network:      networkFile{Mode: or(p.Network.Mode, NetworkNone), NSGRulePriority: or(p.Network.NSGRulePriority, PriorityAuto)},
 		Agent:        agentFile{Fix: or(p.Agent.Fix, AgentFixInstructions)},
-		Protect:      protectFile(p.Protect),
+	}
+	pr := protectFile{Enabled: p.Protect.Enabled, Policy: p.Protect.Policy, BackupNow: p.Protect.BackupNow}
+	if pr.BackupNow {
+		pr.RetainDays = p.Protect.RetainDays
+		if pr.RetainDays == 0 {
+			pr.RetainDays = DefaultRetainDays
+		}
+	}
+	if np := p.Protect.NewPolicy; np != nil {
+		n := np.Normalized()
+		pr.NewPolicy = &policyFile{Type: n.Type, Frequency: n.Frequency, Time: n.Time, Weekdays: n.Weekdays,
+			TimeZone: n.TimeZone, RetentionDays: n.RetentionDays, RetentionWeeks: n.RetentionWeeks, InstantRestoreDays: n.InstantRestoreDays}
 	}
 	if f.Version == 0 {
 		f.Version = PlanVersion
@@ -1081,7 +1575,11 @@ func (p *Plan) Encode() ([]byte, error) {
 	if px := p.Network.Proxy; px != nil {
 		f.Network.Proxy = &proxyFile{Host: px.Host, Port: px.Port, NoProxy: px.NoProxy}
 	}
-	out, err := yaml.MarshalWithOptions(f, yaml.IndentSequence(true))
+	var doc any = planFile{planSections: f, Protect: pr}
+	if pr.NewPolicy != nil {
+		doc = planFileBlock{planSections: f, Protect: pr}
+	}
+	out, err := yaml.MarshalWithOptions(doc, yaml.IndentSequence(true))
 	if err != nil {
 		return nil, fmt.Errorf("encoding plan: %w", err)
 	}

@@ -41,7 +41,7 @@ func TestDecodePlanValid(t *testing.T) {
 		Network: PlanNetwork{Mode: "proxy", NSGRulePriority: "310",
 			Proxy: &PlanProxy{Host: "10.0.0.5", Port: 3128, NoProxy: []string{"168.63.129.16", "169.254.169.254"}}},
 		Agent:   PlanAgent{Fix: "runCommand"},
-		Protect: PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true},
+		Protect: PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true, RetainDays: DefaultRetainDays},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
@@ -362,6 +362,7 @@ func FuzzDecodePlan(f *testing.F) {
 	}
 	f.Add([]byte(planHead + "network:\n  mode: proxy\n  proxy: {host: '::1', port: 1, noProxy: ['*', .corp]}\n"))
 	f.Add([]byte("version: 1\n&a b: *a\n"))
+	f.Add([]byte(planHead + "protect:\n  enabled: true\n  policy: P-1\n  newPolicy: {frequency: Weekly, time: '22:30', weekdays: [Sunday], retentionWeeks: 4}\n  backupNow: true\n  retainDays: 9\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := DecodePlan(data, "fuzz.yaml")
 		if err != nil {

@@ -57,6 +57,23 @@ type LiveState struct {
 	ResourceGroupExists bool
 	Vault               *LiveVault           // nil: no vault of that name in that group
 	VMs                 map[string]*azure.VM // the plan subscription's VMs, by lower-cased id
+	// Policies are the vault's AzureIaasVM backup policies; nil when not
+	// read (no vault yet, or the plan does not protect).
+	Policies []azure.Policy
+	// Journal is what earlier runs of this plan did (nil: none). The planner
+	// reads it only for what Azure cannot tell: whether the plan's on-demand
+	// backup was already taken.
+	Journal *Journal
+}
+
+// policy returns the live policy of that name (case-insensitive), or nil.
+func (l LiveState) policy(name string) *azure.Policy {
+	for i := range l.Policies {
+		if strings.EqualFold(l.Policies[i].Name, name) {
+			return &l.Policies[i]
+		}
+	}
+	return nil
 }
 
 // PlanConflict is a plan that cannot be carried out against live state: the
@@ -119,7 +136,16 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 			conflicts = append(conflicts, PlanConflict{Field: "vault.location", Reason: "conflict.vault-region",
 				Args: []any{"Vault", p.Vault.Name, "Have", v.Vault.Location, "Want", region}})
 		}
-		out = append(out, Change{Kind: NoChange, Action: ActionVault, Target: vaultID, Region: region, Reason: "change.reason.vault-exists", Args: []any{"Vault", v.Vault.Name}})
+		switch {
+		case v.Vault.Ready():
+			out = append(out, Change{Kind: NoChange, Action: ActionVault, Target: vaultID, Region: region, Reason: "change.reason.vault-exists", Args: []any{"Vault", v.Vault.Name}})
+		case strings.EqualFold(v.Vault.ProvisioningState, "Failed"):
+			out = append(out, Change{Kind: Create, Action: ActionVault, Target: vaultID, Region: region, From: "Failed", To: "Succeeded",
+				Reason: "change.reason.vault-retry", Args: []any{"Vault", v.Vault.Name}})
+		default:
+			out = append(out, Change{Kind: Modify, Action: ActionVault, Target: vaultID, Region: region, From: v.Vault.ProvisioningState, To: "Succeeded",
+				Reason: "change.reason.vault-provisioning", Args: []any{"Vault", v.Vault.Name, "State", v.Vault.ProvisioningState}})
+		}
 		protected = v.ProtectedItems
 		if v.Storage != nil {
 			current = *v.Storage
@@ -178,6 +204,9 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 		out = append(out, Change{Kind: Modify, Action: ActionCrossRegion, Target: vaultID, Region: region, From: "on", To: "off", Reason: "change.reason.crr-off"})
 	}
 
+	if p.Protect.Enabled {
+		out = append(out, policyChange(p, live, vaultID, region, &conflicts))
+	}
 	ids := append([]string(nil), p.VMs...)
 	sort.Slice(ids, func(i, j int) bool { return strings.ToLower(ids[i]) < strings.ToLower(ids[j]) })
 	for _, id := range ids {
@@ -207,6 +236,9 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 			c.Kind, c.Reason = NoChange, "change.reason.vm-ready"
 		}
 		out = append(out, c)
+		if p.Protect.Enabled && c.Kind == NoChange {
+			out = append(out, protectChanges(p, live, vm, vaultID, region, &conflicts)...)
+		}
 	}
 	if len(conflicts) > 0 {
 		return out, conflicts
@@ -214,8 +246,74 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 	return out, nil
 }
 
+// systemPolicies are the policies Azure creates with every new vault
+// (AZURE.md §7.2; the enhanced policy's name is UNCONFIRMED).
+var systemPolicies = []string{"DefaultPolicy", "EnhancedPolicy"}
+
+// policyChange is the plan's backup policy: used as it is, or created.
+func policyChange(p *Plan, live LiveState, vaultID, region string, conflicts *PlanConflicts) Change {
+	name := p.Protect.Policy
+	c := Change{Action: ActionPolicy, Target: vaultID + "/backupPolicies/" + name, Region: region, Args: []any{"Policy", name}}
+	existing := live.policy(name)
+	switch {
+	case existing != nil:
+		c.Kind, c.Reason = NoChange, "change.reason.policy-exists"
+		if p.Protect.NewPolicy != nil {
+			c.Reason = "change.reason.policy-exists-kept"
+		}
+	case p.Protect.NewPolicy != nil:
+		c.Kind, c.Reason = Create, "change.reason.policy-create"
+		c.To = p.Protect.NewPolicy.Type
+	case live.Vault == nil && containsFold(systemPolicies, name):
+		c.Kind, c.Reason = NoChange, "change.reason.policy-with-vault"
+	default:
+		c.Kind, c.Reason = Skip, "change.reason.policy-missing"
+		*conflicts = append(*conflicts, PlanConflict{Field: "protect.policy", Reason: "conflict.policy-missing", Args: []any{"Policy", name, "Vault", p.Vault.Name}})
+	}
+	return c
+}
+
+// protectChanges are a VM's protection and first backup.
+func protectChanges(p *Plan, live LiveState, vm *azure.VM, vaultID, region string, conflicts *PlanConflicts) []Change {
+	args := []any{"VM", vm.Name, "Policy", p.Protect.Policy}
+	c := Change{Action: ActionProtect, Target: vm.ID, Region: region, To: p.Protect.Policy, Args: args}
+	switch pr := vm.Protection; {
+	case pr == nil:
+		c.Kind, c.Reason = Create, "change.reason.protect"
+	case strings.EqualFold(pr.PolicyName, p.Protect.Policy):
+		c.Kind, c.Reason, c.From = NoChange, "change.reason.protect-same", pr.PolicyName
+	default:
+		c.Kind, c.Reason, c.From = Modify, "change.reason.protect-policy", pr.PolicyName
+		c.Args = append(c.Args, "From", pr.PolicyName)
+		from, to := live.policy(pr.PolicyName), live.policy(p.Protect.Policy)
+		wantEnhanced := p.Protect.NewPolicy != nil && p.Protect.NewPolicy.Type == PolicyEnhanced
+		if to != nil {
+			wantEnhanced = to.Type == "Enhanced"
+		}
+		if from != nil && from.Type == "Enhanced" && !wantEnhanced {
+			*conflicts = append(*conflicts, PlanConflict{Field: "protect.policy", Reason: "conflict.policy-downgrade", Args: []any{"VM", vm.Name, "Policy", p.Protect.Policy}})
+		}
+		if from != nil && from.Type != "Enhanced" && wantEnhanced {
+			c.Irreversible = true
+		}
+	}
+	out := []Change{c}
+	if p.Protect.BackupNow {
+		b := Change{Action: ActionBackupNow, Target: vm.ID, Region: region, Args: []any{"VM", vm.Name, "Days", p.retainDays()}}
+		if last, ok := live.Journal.Last(ActionBackupNow, vm.ID); ok && last.State == JournalDone {
+			b.Kind, b.Reason = NoChange, "change.reason.backup-taken"
+			b.Args = append(b.Args, "When", last.Time.Format("2006-01-02 15:04 MST"))
+		} else {
+			b.Kind, b.Reason = Create, "change.reason.backup-now"
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // liveAPI is what reading a plan's live state calls in Azure.
 type liveAPI interface {
+	Policies(ctx context.Context, vaultID string) ([]azure.Policy, error)
 	ProviderState(ctx context.Context, subscriptionID, namespace string) (string, error)
 	ResourceGroupExists(ctx context.Context, subscriptionID, group string) (bool, error)
 	VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error)
@@ -248,6 +346,11 @@ func ReadLiveState(ctx context.Context, api liveAPI, p *Plan) (LiveState, error)
 			}
 			lv.Storage = &sc
 			live.Vault = lv
+			if p.Protect.Enabled && v.Ready() {
+				if live.Policies, err = api.Policies(ctx, v.ID); err != nil {
+					return live, err
+				}
+			}
 		}
 	}
 	inv, err := api.Inventory(ctx, []string{p.Subscription}, nil)

@@ -499,6 +499,10 @@ func (m reviewStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 				"Path", msg.path)
 			if msg.act == actConfirm {
 				m.confirmed = true
+				m.sess.PlanPath = msg.path
+				m.sess.Confirmed = append([]Change(nil), m.changes...)
+				m.sess.ConfirmedRev++
+				m.sess.Log.Add("review", m.c.Tr.T("log.review.confirmed", "Path", msg.path, "Count", m.list.Counts[Create]+m.list.Counts[Modify]))
 			}
 		}
 		return m, nil

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -35,7 +36,74 @@ type Session struct {
 	// even when the same VMs are selected.
 	Revision int
 
+	// PlanPath is where Review saved the plan (absolute); the journal is
+	// beside it ("" until saved).
+	PlanPath string
+	// Confirmed is the change list Review showed when the user confirmed
+	// the plan: what Apply carries out (nil until confirmed). ConfirmedRev
+	// counts confirmations, so Apply can tell a new confirmation from the
+	// one it already carried out.
+	Confirmed    []Change
+	ConfirmedRev int
+	// Runs are what Apply and Protect carried out, oldest first.
+	Runs []RunRecord
+	// Log is the session transcript (Summary exports it).
+	Log *Transcript
+
 	ctx context.Context // parent of every Azure call; see WizardOptions.Context
+}
+
+// RunRecord is one run of the applier in the wizard.
+type RunRecord struct {
+	Phase   string // "apply" or "protect"
+	Changes []Change
+	Outcome Outcome
+	Started time.Time
+	Ended   time.Time
+}
+
+// Transcript is what happened in a session, in the user's language, line by
+// line: what was read, decided and changed. It never holds a token or a
+// secret (the wizard never has one to write).
+type Transcript struct {
+	mu    sync.Mutex
+	lines []TranscriptLine
+	now   func() time.Time
+}
+
+// TranscriptLine is one line of the transcript.
+type TranscriptLine struct {
+	Time time.Time
+	Step string // the step's catalog id: scope, vault, apply, …
+	Text string
+}
+
+// NewTranscript starts an empty transcript.
+func NewTranscript(now func() time.Time) *Transcript {
+	if now == nil {
+		now = time.Now
+	}
+	return &Transcript{now: now}
+}
+
+// Add appends a line.
+func (t *Transcript) Add(step, text string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, TranscriptLine{Time: t.now(), Step: step, Text: text})
+}
+
+// Lines returns a copy of every line.
+func (t *Transcript) Lines() []TranscriptLine {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]TranscriptLine(nil), t.lines...)
 }
 
 // Context is the parent context of the steps' Azure calls.

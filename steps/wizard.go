@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"time"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
@@ -11,6 +12,7 @@ import (
 // the narrow interfaces each step declares. *azure.Client satisfies it, and so
 // does the simulator-backed client; tests pass a small stub.
 type WizardAPI interface {
+	ApplyAPI
 	Identity(ctx context.Context) (azure.Identity, error)
 	Subscriptions(ctx context.Context) ([]azure.Subscription, error)
 	Inventory(ctx context.Context, subscriptions []string, progress func(azure.InventoryProgress)) (*azure.Inventory, error)
@@ -46,29 +48,38 @@ type WizardOptions struct {
 	// PlanPath is where Review saves the plan ("" means
 	// backupready-plan.yaml); the Azure CLI script goes next to it.
 	PlanPath string
+	// Run tunes the runs of Apply and Protect (poll interval; tests make
+	// it short).
+	Run RunOptions
+}
+
+// RunOptions tune the applier runs the wizard starts.
+type RunOptions struct {
+	PollEvery time.Duration // 0: 5 s
+	RetryBase time.Duration // 0: 5 s
+	Now       func() time.Time
+}
+
+// applier builds the applier for a run of the wizard.
+func (o RunOptions) applier(api ApplyAPI, p *Plan, j *Journal) *Applier {
+	return &Applier{API: api, Plan: p, Journal: j, PollEvery: o.PollEvery, RetryBase: o.RetryBase, Now: o.Now}
 }
 
 // stepIDs are the catalog names of the ten steps of DESIGN §2, in order.
 var stepIDs = []string{"scope", "preflight", "vault", "redundancy", "network", "agent", "review", "apply", "protect", "summary"}
 
 // NewWizard builds the interactive wizard: the shell with its ten steps.
-// Network, Agent & extension, Apply, Protect and Summary are not built in
-// this version and say so.
+// Network and Agent & extension are not built in this version and say so.
 func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	tr := opts.Translator
 	if tr == nil {
 		tr, _ = ui.NewTranslator("en")
 	}
 	c := ui.NewCommon(tr)
-	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context}
-	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api)}
-	for _, id := range stepIDs[4:] {
-		if id == "review" {
-			steps = append(steps, newReviewStep(c, sess, api, opts.PlanPath))
-			continue
-		}
-		steps = append(steps, newNotBuiltStep(c, id))
-	}
+	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context, Log: NewTranscript(nil)}
+	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api),
+		newNotBuiltStep(c, "network"), newNotBuiltStep(c, "agent"), newReviewStep(c, sess, api, opts.PlanPath),
+		newApplyStep(c, sess, api, opts.Run), newProtectStep(c, sess, api, opts.Run), newSummaryStep(c, sess)}
 	var shell ui.ShellOptions
 	if opts.Demo {
 		shell.Badge, shell.BadgeShort = tr.T("shell.demo.badge"), tr.T("shell.demo.short")

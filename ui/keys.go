@@ -23,6 +23,9 @@ type KeyMap struct {
 	// Actions.
 	Load, Open, Close, Sort, Show, Retry, Refresh key.Binding
 
+	// Asked when changes are in flight and the user quits.
+	LeaveRunning, KeepWaiting key.Binding
+
 	step []key.Binding
 }
 
@@ -59,6 +62,9 @@ func NewKeyMap(tr *Translator) KeyMap {
 		Show:    b([]string{"f"}, "f", "key.show"),
 		Retry:   b([]string{"r"}, "r", "key.retry"),
 		Refresh: b([]string{"r"}, "r", "key.refresh"),
+
+		LeaveRunning: b([]string{"l"}, "l", "key.leave-running"),
+		KeepWaiting:  b([]string{"w", "esc"}, "w", "key.keep-waiting"),
 	}
 }
 

@@ -60,6 +60,15 @@ type Placeholder interface {
 	NotBuilt() bool
 }
 
+// InFlight is implemented by steps that may have changes running in Azure.
+// While one reports true, Ctrl+C and q ask first (DESIGN §4a): leave the
+// changes running in Azure and quit (the next run picks them up), or keep
+// waiting; and Back is refused on that step, so the plan cannot change under
+// a run.
+type InFlight interface {
+	InFlight() bool
+}
+
 // BodySizeMsg tells the steps the size of the body area. The shell sends it
 // after every resize or layout change, so that steps can keep their cursor
 // in view while handling keys.
@@ -121,6 +130,9 @@ type Shell struct {
 	badge  string
 	// badgeShort replaces badge in narrow windows.
 	badgeShort string
+	// asking: changes are in flight and the user pressed Ctrl+C or q; the
+	// footer asks whether to leave them running.
+	asking bool
 }
 
 // NewShell builds the shell around steps (at least one).
@@ -189,10 +201,26 @@ func (s *Shell) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (s *Shell) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
-	if key.Matches(msg, k.Interrupt) {
-		return tea.Interrupt
+	if s.asking {
+		switch {
+		case key.Matches(msg, k.Interrupt), key.Matches(msg, k.LeaveRunning):
+			return tea.Interrupt
+		case key.Matches(msg, k.KeepWaiting):
+			s.asking = false
+			return s.resized()
+		}
+		return nil
 	}
 	capturing := s.steps[s.cur].Capturing()
+	if key.Matches(msg, k.Interrupt) || (!capturing && key.Matches(msg, k.Quit)) {
+		if s.inFlight() {
+			s.asking = true
+			return s.resized()
+		}
+		if key.Matches(msg, k.Interrupt) {
+			return tea.Interrupt
+		}
+	}
 	if s.tooSmall() {
 		// Nothing on screen to act on; quitting still works.
 		if key.Matches(msg, k.Quit) && !capturing {
@@ -203,6 +231,10 @@ func (s *Shell) key(msg tea.KeyPressMsg) tea.Cmd {
 	s.status = ""
 	switch {
 	case key.Matches(msg, k.Back):
+		if f, ok := s.steps[s.cur].(InFlight); ok && f.InFlight() {
+			s.status = s.c.Tr.T("shell.back.inflight")
+			return nil
+		}
 		st, cmd, handled := s.steps[s.cur].Back()
 		s.steps[s.cur] = st
 		if handled || s.cur == 0 {
@@ -235,6 +267,19 @@ func (s *Shell) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return s.toCurrent(msg)
 }
+
+// inFlight reports whether any step has changes running in Azure.
+func (s *Shell) inFlight() bool {
+	for _, st := range s.steps {
+		if f, ok := st.(InFlight); ok && f.InFlight() {
+			return true
+		}
+	}
+	return false
+}
+
+// Asking reports that the shell is asking whether to leave changes running.
+func (s *Shell) Asking() bool { return s.asking }
 
 func (s *Shell) goTo(i int) tea.Cmd {
 	old, leave := s.steps[s.cur].Deactivate()
@@ -463,7 +508,7 @@ func (s *Shell) footer() []string {
 	h := s.help // a copy: drawing never changes the model
 	h.SetWidth(max(s.width-2, 1))
 	nav := k.Nav(step.Capturing(), s.more)
-	if s.more {
+	if s.more && !s.asking {
 		full := k.WithStep(step.Keys()).FullHelp()
 		full[len(full)-1] = nav
 		return Lines(h.FullHelpView(full))
@@ -482,6 +527,10 @@ func (s *Shell) shortFooter() []string {
 	first := h.ShortHelpView(step.Keys())
 	if s.status != "" {
 		first = s.c.Extra.Status.Render(s.status)
+	}
+	if s.asking {
+		first = s.c.Extra.Status.Render(Truncate(s.c.Tr.T("shell.inflight.ask"), max(s.width-2, 1)))
+		nav = []key.Binding{k.LeaveRunning, k.KeepWaiting}
 	}
 	return []string{first, h.ShortHelpView(nav)}
 }

@@ -53,23 +53,16 @@ func (c *Cloud) backupTransport() policy.Transporter {
 				return
 			},
 		},
-		ProtectedItemsServer: backupfake.ProtectedItemsServer{
-			Get: func(ctx context.Context, vault, rg, fabric, container, item string, _ *armrecoveryservicesbackup.ProtectedItemsClientGetOptions) (resp azfake.Responder[armrecoveryservicesbackup.ProtectedItemsClientGetResponse], errResp azfake.ErrorResponder) {
-				sub := infoOf(ctx).sub
-				id := armID(sub, rg, "Microsoft.RecoveryServices/vaults", vault, "backupFabrics", fabric, "protectionContainers", container, "protectedItems", item)
-				c.mu.RLock()
-				it := c.st.items[strings.ToLower(id)]
-				c.mu.RUnlock()
-				if it == nil {
-					errResp.SetError(notFound("Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems", item, rg))
+		// The protected item's GET and PUT, policies, jobs, the container
+		// refresh and on-demand backups are answered natively (protect.go).
+		ProtectionIntentServer: backupfake.ProtectionIntentServer{
+			Validate: func(ctx context.Context, region string, in armrecoveryservicesbackup.PreValidateEnableBackupRequest, _ *armrecoveryservicesbackup.ProtectionIntentClientValidateOptions) (resp azfake.Responder[armrecoveryservicesbackup.ProtectionIntentClientValidateResponse], errResp azfake.ErrorResponder) {
+				out, ae := c.preValidate(ctx, region, in)
+				if ae != nil {
+					errResp.SetError(ae)
 					return
 				}
-				var out armrecoveryservicesbackup.ProtectedItemResource
-				if err := json.Unmarshal(it.doc, &out); err != nil {
-					errResp.SetError(unreadable(it, err))
-					return
-				}
-				resp.SetResponse(http.StatusOK, armrecoveryservicesbackup.ProtectedItemsClientGetResponse{ProtectedItemResource: out}, nil)
+				resp.SetResponse(http.StatusOK, armrecoveryservicesbackup.ProtectionIntentClientValidateResponse{PreValidateEnableBackupResponse: out}, nil)
 				return
 			},
 		},
@@ -220,4 +213,61 @@ func (c *Cloud) writeStorageConfig(ctx context.Context, vault, rg string, in arm
 			code: "SimulatorStateNotSaved", message: err.Error()}
 	}
 	return storageConfigModel(r.ID, out), nil
+}
+
+// Pre-validation verdicts (backupPreValidateProtection). The error codes are
+// UNCONFIRMED (AZURE.md §9, §11): the service documents the response shape,
+// not its codes.
+const (
+	preCodeVMNotFound          = "UserErrorVmNotFound"
+	preCodeVaultNotFound       = "UserErrorVaultNotFound"
+	preCodeOtherRegion         = "UserErrorVmAndVaultInDifferentRegions"
+	preCodeOtherSubscription   = "UserErrorVmAndVaultInDifferentSubscriptions"
+	preCodeProtectedElsewhere  = "UserErrorVmAlreadyProtectedInAnotherVault"
+	preCodeUnsupportedResource = "UserErrorUnsupportedResourceType"
+)
+
+// preValidate answers whether a VM can be protected in a vault: Failed with
+// a code, message and recommendation when the VM does not exist, lives in
+// another subscription or region than the vault (or than the region
+// asked), or is protected by another vault; else Succeeded with the
+// container and item names to use.
+func (c *Cloud) preValidate(ctx context.Context, region string, in armrecoveryservicesbackup.PreValidateEnableBackupRequest) (armrecoveryservicesbackup.PreValidateEnableBackupResponse, *armError) {
+	fail := func(code, msg, rec string) (armrecoveryservicesbackup.PreValidateEnableBackupResponse, *armError) {
+		return armrecoveryservicesbackup.PreValidateEnableBackupResponse{Status: to.Ptr(armrecoveryservicesbackup.ValidationStatusFailed),
+			ErrorCode: to.Ptr(code), ErrorMessage: to.Ptr(msg), Recommendation: to.Ptr(rec)}, nil
+	}
+	if in.ResourceID == nil || *in.ResourceID == "" || in.VaultID == nil || *in.VaultID == "" {
+		return armrecoveryservicesbackup.PreValidateEnableBackupResponse{}, &armError{status: http.StatusBadRequest,
+			code: codeBadItemInput, message: "resourceId and vaultId are required."}
+	}
+	if in.ResourceType != nil && *in.ResourceType != armrecoveryservicesbackup.DataSourceTypeVM {
+		return fail(preCodeUnsupportedResource, "Only virtual machines are validated here.", "Use resourceType VM.")
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	vm := c.st.res[strings.ToLower(*in.ResourceID)]
+	if vm == nil || vm.typeKey != typeVM {
+		return fail(preCodeVMNotFound, "The virtual machine '"+*in.ResourceID+"' was not found.",
+			"Check the virtual machine's id; a classic VM cannot be protected by a Recovery Services vault.")
+	}
+	vault := c.st.res[strings.ToLower(*in.VaultID)]
+	if vault == nil || vault.typeKey != typeVault {
+		return fail(preCodeVaultNotFound, "The vault '"+*in.VaultID+"' was not found.", "Check the vault's id.")
+	}
+	if vm.sub != vault.sub || !strings.EqualFold(vm.sub, infoOf(ctx).sub) {
+		return fail(preCodeOtherSubscription, "The virtual machine and the vault are in different subscriptions.",
+			"Use a vault in the virtual machine's subscription.")
+	}
+	if normLocation(vm.Location) != normLocation(vault.Location) || normLocation(vm.Location) != normLocation(region) {
+		return fail(preCodeOtherRegion, "The virtual machine is in '"+vm.Location+"' and the vault in '"+vault.Location+"'.",
+			"Use a vault in the virtual machine's region ("+vm.Location+").")
+	}
+	if other := c.st.protectingVault(vm.key, vault.key); other != "" {
+		return fail(preCodeProtectedElsewhere, "The virtual machine is already protected by vault '"+other+"'.",
+			"Stop protection in vault '"+other+"' first, or leave the virtual machine in that vault.")
+	}
+	cn, in2 := vmNames(vm)
+	return armrecoveryservicesbackup.PreValidateEnableBackupResponse{Status: to.Ptr(armrecoveryservicesbackup.ValidationStatusSucceeded),
+		ContainerName: to.Ptr(cn), ProtectedItemName: to.Ptr(in2)}, nil
 }

@@ -82,7 +82,7 @@ func New(sc *Scenario, opts Options) (*Cloud, error) {
 			}
 			fr.re = re
 		}
-		if f.Status < 400 || f.Status > 599 || http.StatusText(f.Status) == "" {
+		if !f.FailOperation && (f.Status < 400 || f.Status > 599 || http.StatusText(f.Status) == "") {
 			return nil, fmt.Errorf("sim: faults[%d]: status %d is not an HTTP error status", i, f.Status)
 		}
 		if f.Times < 0 || f.Every < 0 || f.RetryAfter < 0 {

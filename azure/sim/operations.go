@@ -231,3 +231,34 @@ func opHeaders(base, statusSeg, apiVersion string, op *simOp) http.Header {
 	h.Set("Retry-After", "5")
 	return h
 }
+
+// opIDInPath finds the operation id in a status URL path.
+var opIDInPath = regexp.MustCompile(`(?i)/(?:operations?Status|operationResults)/([^/]+)$`)
+
+// failOperation ends the operation a status request asks about as Failed
+// (a fault with failOperation). Its target is marked Failed where it has a
+// provisioning state.
+func (c *Cloud) failOperation(path string, f *faultRule) {
+	m := opIDInPath.FindStringSubmatch(path)
+	if m == nil {
+		return
+	}
+	code, msg := f.Code, f.Message
+	if code == "" {
+		code = "OperationFailed"
+	}
+	if msg == "" {
+		msg = "Simulated fault: the operation failed."
+	}
+	_ = c.mutate(func(st *state) error {
+		op := st.ops[m[1]]
+		if op == nil || op.Status != opInProgress {
+			return nil
+		}
+		op.Status, op.Code, op.Message, op.Ready = opFailed, code, msg, c.now().UTC()
+		if r := st.res[strings.ToLower(op.Target)]; r != nil && op.Kind == opVaultCreate {
+			r.doc = setProvisioningState(r.doc, "Failed")
+		}
+		return nil
+	})
+}

@@ -79,7 +79,9 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 		case <-t.C:
 		}
 	}
-	if fault != nil {
+	if fault != nil && fault.FailOperation {
+		r.c.failOperation(req.URL.Path, fault)
+	} else if fault != nil {
 		return r.respond(req, fault.armError()), nil
 	}
 	r.c.settle()

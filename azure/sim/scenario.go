@@ -99,6 +99,13 @@ type Fault struct {
 	Times      int
 	Every      int
 	RetryAfter time.Duration
+	// FailOperation makes a matching status request of a long-running
+	// operation (…/operationStatus/{id}, …/operationsStatus/{id},
+	// …/operationResults/{id}) end that operation as Failed, with Code and
+	// Message as its error, instead of answering an HTTP error: the
+	// operation Azure accepted fails, as a vault creation or enabling
+	// protection can. Status is not needed then.
+	FailOperation bool
 
 	re *regexp.Regexp
 }
@@ -527,7 +534,7 @@ func (d *decoder) storageConfig(n *pnode) StorageConfig {
 func (d *decoder) fault(n *pnode, i int) Fault {
 	var f Fault
 	what := fmt.Sprintf("faults[%d]", i)
-	d.fields(n, "a fault", []string{"match", "status", "code", "message", "times", "every", "retryAfter"}, func(k pkey) {
+	d.fields(n, "a fault", []string{"match", "status", "code", "message", "times", "every", "retryAfter", "failOperation"}, func(k pkey) {
 		switch k.name {
 		case "match":
 			f.Match = d.str(k.val, what+" match")
@@ -554,12 +561,14 @@ func (d *decoder) fault(n *pnode, i int) Fault {
 			f.Every = d.integer(k.val, what+" every", 0, 1<<30)
 		case "retryAfter":
 			f.RetryAfter = d.duration(k.val, what+" retryAfter")
+		case "failOperation":
+			f.FailOperation = d.boolean(k.val, what+" failOperation")
 		}
 	})
 	if d.err == nil && n.get("match") == nil {
 		d.fail(n, "%s needs match: a regular expression over \"<METHOD> <path>?<query>\"", what)
 	}
-	if d.err == nil && f.Status == 0 {
+	if d.err == nil && f.Status == 0 && !f.FailOperation {
 		d.fail(n, "%s needs status: an HTTP error status such as 429 or 500", what)
 	}
 	return f

@@ -193,7 +193,15 @@ func (c *Cloud) putVault(req *http.Request, _ reqInfo, m []string) (*http.Respon
 				return &armError{status: http.StatusBadRequest, code: "LocationNotAvailableForResourceType",
 					message: "The vault '" + name + "' already exists in location '" + r.Location + "'; a vault cannot be moved to '" + loc + "'."}
 			}
-			out = c.vaultDoc(r)
+			if !strings.EqualFold(provisioningState(r.doc), "Failed") {
+				out = c.vaultDoc(r)
+				return nil
+			}
+			// a vault whose creation failed: a new PUT tries again
+			r.doc = setProvisioningState(r.doc, "Provisioning")
+			st.gen++
+			op := c.startOp(st, opVaultCreate, r.ID, nil)
+			out, status, hdr = c.vaultDoc(r), http.StatusCreated, opHeaders(r.ID, "/operationStatus/", apiVaults, op)
 			return nil
 		}
 		doc := map[string]any{
@@ -267,4 +275,15 @@ func setProvisioningState(doc json.RawMessage, state string) json.RawMessage {
 		return doc
 	}
 	return out
+}
+
+// provisioningState reads properties.provisioningState of a document.
+func provisioningState(doc json.RawMessage) string {
+	var d struct {
+		Properties struct {
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	return d.Properties.ProvisioningState
 }

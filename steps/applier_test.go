@@ -1,0 +1,423 @@
+package steps
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/azure/sim"
+)
+
+const (
+	simWebVM = "/subscriptions/" + simProd + "/resourceGroups/rg-web-prod/providers/Microsoft.Compute/virtualMachines/web-prod-01"
+	simAPIVM = "/subscriptions/" + simProd + "/resourceGroups/rg-api-prod/providers/Microsoft.Compute/virtualMachines/api-01"
+)
+
+// applyEnv is a simulated tenant, the Azure layer over it with a request
+// counter, and a journal in a temporary folder.
+type applyEnv struct {
+	cloud   *sim.Cloud
+	api     *azure.Client
+	count   *azure.RequestCounter
+	journal string
+}
+
+func newApplyEnv(t *testing.T, sc *sim.Scenario, opts sim.Options) *applyEnv {
+	t.Helper()
+	if sc == nil {
+		sc = sim.Demo()
+		sc.Latency, sc.OperationTime = 0, 0
+	}
+	c, err := sim.New(sc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &applyEnv{cloud: c, count: azure.NewRequestCounter(), journal: filepath.Join(t.TempDir(), "plan.yaml"+JournalSuffix)}
+	o := c.ClientOptions()
+	o.Retry.RetryDelay = time.Millisecond
+	o.Retry.MaxRetryDelay = 5 * time.Millisecond
+	o.PerRetryPolicies = append(o.PerRetryPolicies, env.count)
+	if env.api, err = azure.New(c.Credential(), o); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// newVaultPlan creates rsv-weu-new (and its group) with locally redundant
+// storage for two westeurope VMs.
+func newVaultPlan() *Plan {
+	return &Plan{Version: 1, Cloud: CloudPublic, Subscription: simProd, VMs: []string{simWebVM, simAPIVM},
+		Vault:      PlanVault{Name: "rsv-weu-new", ResourceGroup: "rg-backup-new", Location: "westeurope", Create: true},
+		Redundancy: PlanRedundancy{StorageType: StorageLocal}}
+}
+
+// plan reads live state and plans, as apply does.
+func (env *applyEnv) plan(t *testing.T, p *Plan, j *Journal) []Change {
+	t.Helper()
+	live, err := ReadLiveState(context.Background(), env.api, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Journal = j
+	cs, err := Changes(p, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// run applies a plan once, with a fresh journal handle, and returns the
+// outcome and every event.
+func (env *applyEnv) run(t *testing.T, ctx context.Context, p *Plan, decide func(int, Change, error) Decision) (Outcome, []Change, []ApplyEvent) {
+	t.Helper()
+	j, err := OpenJournal(env.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	cs := env.plan(t, p, j)
+	a := &Applier{API: env.api, Plan: p, Journal: j, PollEvery: time.Millisecond, RetryBase: time.Millisecond}
+	if decide != nil {
+		a.Decide = func(_ context.Context, i int, c Change, err error) Decision { return decide(i, c, err) }
+	}
+	var mu sync.Mutex
+	var events []ApplyEvent
+	out := a.Run(ctx, cs, func(e ApplyEvent) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	})
+	return out, cs, events
+}
+
+func stateOf(cs []Change, out Outcome, action string) RunState {
+	for i, c := range cs {
+		if c.Action == action {
+			return out.States[i]
+		}
+	}
+	return ""
+}
+
+func journalStatesOf(t *testing.T, path, action string) []string {
+	t.Helper()
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var out []string
+	for _, e := range j.Entries() {
+		if e.Action == action {
+			out = append(out, e.State)
+		}
+	}
+	return out
+}
+
+// A plan that creates a group and a vault with another redundancy is carried
+// out in order, read back, and journaled; applying it again makes no write
+// request at all.
+func TestApplyPrepareThenIdempotent(t *testing.T) {
+	env := newApplyEnv(t, nil, sim.Options{})
+	p := newVaultPlan()
+	out, cs, _ := env.run(t, context.Background(), p, nil)
+	if out.Failed() || out.Interrupted || out.Stopped {
+		t.Fatalf("outcome %+v errs %v", out.States, out.Errs)
+	}
+	for _, a := range []string{ActionResourceGroup, ActionVault, ActionStorageType} {
+		if s := stateOf(cs, out, a); s != RunDone {
+			t.Errorf("%s: %s, want done", a, s)
+		}
+	}
+	ctx := context.Background()
+	v, err := env.api.VaultByName(ctx, simProd, "rg-backup-new", "rsv-weu-new")
+	if err != nil || v == nil || !v.Ready() {
+		t.Fatalf("vault after apply: %+v %v", v, err)
+	}
+	sc, err := env.api.StorageConfig(ctx, v.ID)
+	if err != nil || sc.Type != StorageLocal {
+		t.Fatalf("storage after apply: %+v %v", sc, err)
+	}
+	if got := journalStatesOf(t, env.journal, ActionVault); strings.Join(got, ",") != "started,inProgress,done" {
+		t.Errorf("journal of the vault: %v", got)
+	}
+
+	before := env.count.Writes()
+	out, cs, _ = env.run(t, ctx, p, nil)
+	if w := env.count.Writes() - before; w != 0 {
+		t.Errorf("re-applying a finished plan made %d write requests, want 0", w)
+	}
+	for i, s := range out.States {
+		if s != RunNoChange && s != RunSkipped {
+			t.Errorf("second run: %s is %s", cs[i].Action, s)
+		}
+	}
+}
+
+// Throttling, a conflict and a server error on a write are waited out and
+// tried again, visibly; the change then succeeds.
+func TestApplyRetriesTransientFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault sim.Fault
+		note  string
+	}{
+		{"throttled", sim.Fault{Match: `PUT .*/resourcegroups/rg-backup-new\?`, Status: 429, RetryAfter: 0, Times: 5}, "apply.note.throttled"},
+		{"conflict", sim.Fault{Match: `PUT .*/vaults/rsv-weu-new\?`, Status: 409, Code: "AnotherOperationInProgress", Times: 1}, "apply.note.conflict"},
+		{"server then ok", sim.Fault{Match: `PATCH .*/vaultstorageconfig`, Status: 500, Times: 5}, "apply.note.server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := sim.Demo()
+			sc.Latency, sc.OperationTime = 0, 0
+			f := tc.fault
+			f.Match = "(?i)" + f.Match
+			sc.Faults = []sim.Fault{f}
+			env := newApplyEnv(t, sc, sim.Options{})
+			out, _, events := env.run(t, context.Background(), newVaultPlan(), nil)
+			if out.Failed() {
+				t.Fatalf("failed: %v", out.Errs)
+			}
+			waited := false
+			for _, e := range events {
+				if e.State == RunWaiting && e.Note == tc.note {
+					waited = true
+				}
+			}
+			if !waited {
+				t.Errorf("no %s waiting event", tc.note)
+			}
+		})
+	}
+}
+
+// A refused write fails the change after retries: headless (no Decide) the
+// preparation stops there, later changes are not started, the journal says
+// failed with the error's code; with Decide, skip goes on and stop stops.
+func TestApplyFailureStopsOrSkips(t *testing.T) {
+	forbid := sim.Fault{Match: `(?i)PUT .*/resourcegroups/rg-backup-new\?`, Status: 403, Code: "AuthorizationFailed"}
+	newEnv := func(t *testing.T) *applyEnv {
+		sc := sim.Demo()
+		sc.Latency, sc.OperationTime = 0, 0
+		sc.Faults = []sim.Fault{forbid}
+		return newApplyEnv(t, sc, sim.Options{})
+	}
+	t.Run("headless", func(t *testing.T) {
+		env := newEnv(t)
+		out, cs, _ := env.run(t, context.Background(), newVaultPlan(), nil)
+		if !out.Failed() || !out.Stopped {
+			t.Fatalf("want failed and stopped: %+v", out)
+		}
+		if s := stateOf(cs, out, ActionResourceGroup); s != RunFailed {
+			t.Errorf("group: %s", s)
+		}
+		if s := stateOf(cs, out, ActionVault); s != RunSkipped {
+			t.Errorf("vault after a failed group: %s, want skipped (not started)", s)
+		}
+		e, _ := azure.AsError(out.Errs[1])
+		if e == nil || e.Kind != azure.KindForbidden {
+			t.Errorf("error: %v", out.Errs[1])
+		}
+		j, _ := OpenJournal(env.journal)
+		defer j.Close()
+		last, _ := j.Last(ActionResourceGroup, cs[1].Target)
+		if last.State != JournalFailed || last.Error == nil || last.Error.Code != "AuthorizationFailed" {
+			t.Errorf("journal: %+v", last)
+		}
+		if v, _ := env.api.VaultByName(context.Background(), simProd, "rg-backup-new", "rsv-weu-new"); v != nil {
+			t.Error("the vault was created after its group failed")
+		}
+	})
+	t.Run("skip", func(t *testing.T) {
+		env := newEnv(t)
+		var asked []string
+		out, cs, _ := env.run(t, context.Background(), newVaultPlan(), func(_ int, c Change, _ error) Decision {
+			asked = append(asked, c.Action)
+			return DecideSkip
+		})
+		if len(asked) == 0 || asked[0] != ActionResourceGroup || stateOf(cs, out, ActionResourceGroup) != RunSkipped {
+			t.Fatalf("asked about %v, group %s", asked, stateOf(cs, out, ActionResourceGroup))
+		}
+		// skipping goes on: the vault's PUT then meets the missing group
+		// (Azure's own 404), is asked about and skipped too
+		if len(asked) < 2 || asked[1] != ActionVault || stateOf(cs, out, ActionVault) != RunSkipped {
+			t.Errorf("after skipping the group: asked %v, vault %s", asked, stateOf(cs, out, ActionVault))
+		}
+		if out.Stopped {
+			t.Error("skipping must not stop the run")
+		}
+	})
+	t.Run("retry then stop", func(t *testing.T) {
+		env := newEnv(t)
+		var seen []Decision
+		out, _, _ := env.run(t, context.Background(), newVaultPlan(), func(int, Change, error) Decision {
+			d := DecideRetry
+			if len(seen) == 1 {
+				d = DecideStop
+			}
+			seen = append(seen, d)
+			return d
+		})
+		if len(seen) != 2 || !out.Stopped || !out.Failed() {
+			t.Fatalf("decisions %v outcome %+v", seen, out)
+		}
+	})
+}
+
+// An operation Azure accepted and then reports as Failed ends the change as
+// failed with Azure's code; the next run tries the vault again.
+func TestApplyLongRunningOperationFailed(t *testing.T) {
+	sc := sim.Demo()
+	sc.Latency, sc.OperationTime = 0, time.Hour
+	sc.Faults = []sim.Fault{{Match: `(?i)GET .*/vaults/rsv-weu-new/operationStatus/`, FailOperation: true, Code: "VaultCreationFailed", Message: "Internal error while creating the vault.", Times: 1}}
+	env := newApplyEnv(t, sc, sim.Options{})
+	out, cs, _ := env.run(t, context.Background(), newVaultPlan(), nil)
+	if s := stateOf(cs, out, ActionVault); s != RunFailed {
+		t.Fatalf("vault: %s", s)
+	}
+	var err error
+	for i, c := range cs {
+		if c.Action == ActionVault {
+			err = out.Errs[i]
+		}
+	}
+	e, _ := azure.AsError(err)
+	if e == nil || e.Kind != azure.KindOperation {
+		t.Fatalf("error: %#v", err)
+	}
+	// the failed vault is planned again
+	cs = env.plan(t, newVaultPlan(), nil)
+	for _, c := range cs {
+		if c.Action == ActionVault && (c.Kind != Create || c.Reason != "change.reason.vault-retry") {
+			t.Errorf("failed vault planned as %s %s", c.Kind, c.Reason)
+		}
+	}
+}
+
+// Cancelling while a long-running operation runs leaves it running in
+// Azure, recorded with its resume token; the next process resumes that
+// operation (no second PUT) and finishes the plan.
+func TestApplyInterruptedResumesAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	ticking := false // once set, the clock moves a second each time it is read
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		if ticking {
+			now = now.Add(time.Second)
+		}
+		return now
+	}
+	sc := sim.Demo()
+	sc.Latency, sc.OperationTime = 0, time.Minute
+	env := newApplyEnv(t, sc, sim.Options{StatePath: state, Now: clock})
+	env.journal = filepath.Join(dir, "plan.yaml"+JournalSuffix)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	p := newVaultPlan()
+	j, _ := OpenJournal(env.journal)
+	cs := env.plan(t, p, j)
+	a := &Applier{API: env.api, Plan: p, Journal: j, PollEvery: time.Millisecond, RetryBase: time.Millisecond}
+	out := a.Run(ctx, cs, func(e ApplyEvent) {
+		if cs[e.Index].Action == ActionVault && e.State == RunRunning && e.Note == "apply.note.creating" {
+			cancel()
+		}
+	})
+	j.Close()
+	if !out.Interrupted || stateOf(cs, out, ActionVault) != RunLeft {
+		t.Fatalf("interrupted run: %+v", out)
+	}
+	if s := stateOf(cs, out, ActionStorageType); s != RunSkipped {
+		t.Errorf("redundancy after an interrupted vault: %s", s)
+	}
+	j, _ = OpenJournal(env.journal)
+	last, _ := j.Last(ActionVault, PlanVaultID(p))
+	j.Close()
+	if last.State != JournalInProgress || last.ResumeToken == "" {
+		t.Fatalf("journal after interruption: %+v", last)
+	}
+
+	// a new process: new simulator over the same state, new client; the
+	// vault is still being created and finishes while the run waits
+	mu.Lock()
+	ticking = true
+	mu.Unlock()
+	sc2 := sim.Demo()
+	sc2.Latency, sc2.OperationTime = 0, time.Minute
+	env2 := newApplyEnv(t, sc2, sim.Options{StatePath: state, Now: clock})
+	env2.journal = env.journal
+	out2, cs2, _ := env2.run(t, context.Background(), p, nil)
+	if out2.Failed() || out2.Interrupted {
+		t.Fatalf("resumed run: %+v %v", out2.States, out2.Errs)
+	}
+	if n := env2.count.Count("PUT"); n != 0 {
+		t.Errorf("resumed run sent %d PUTs; the vault's operation should have been resumed, not restarted", n)
+	}
+	if s := stateOf(cs2, out2, ActionVault); s != RunDone {
+		t.Errorf("vault in the resumed run: %s (planned %v)", s, cs2)
+	}
+	if s := stateOf(cs2, out2, ActionStorageType); s != RunDone {
+		t.Errorf("redundancy in the resumed run: %s", s)
+	}
+}
+
+// The journal survives a torn last line (a process killed while writing).
+func TestJournalIgnoresTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml.journal")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(JournalEntry{Action: ActionVault, Target: "/x", State: JournalDone}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-11-23T09:00:00Z","action":"vm.prot`)
+	f.Close()
+	j, err = OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(JournalEntry{Action: ActionProtect, Target: "/vm", State: JournalDone}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, _ = OpenJournal(path)
+	defer j.Close()
+	if len(j.Entries()) != 2 {
+		t.Fatalf("entries %+v", j.Entries())
+	}
+	if last, ok := j.Last(ActionVault, "/X"); !ok || last.State != JournalDone {
+		t.Errorf("lookup is case-insensitive on the target: %+v", last)
+	}
+}
+
+// The write budget lets a burst through, then paces writes.
+func TestWriteBudget(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := newBudget(2, 10, func() time.Time { return now })
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := b.take(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx2, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := b.take(ctx2); err == nil {
+		t.Error("a third write within the same instant should wait for the refill")
+	}
+	now = now.Add(100 * time.Millisecond)
+	if err := b.take(ctx); err != nil {
+		t.Error(err)
+	}
+}
