@@ -32,7 +32,7 @@ func newApplyCmd(d *deps, runF func(context.Context, *applyOptions) error) *cobr
 		Use:     "apply",
 		Short:   tr.T("cli.apply.short"),
 		Long:    tr.T("cli.apply.long"),
-		Example: "  backupready apply --plan backupready-plan.yaml --dry-run\n  backupready apply --demo --plan plan.yaml --dry-run --json",
+		Example: "  backupready apply --plan backupready-plan.yaml --dry-run\n  backupready apply --plan backupready-plan.yaml --yes\n  backupready apply --demo --plan plan.yaml --yes --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {

@@ -118,13 +118,24 @@ func (a *Applier) protect(ctx context.Context, i int, c Change, start time.Time)
 		if !pv.OK {
 			return "", &azure.Error{Kind: azure.KindInvalid, Op: "prevalidate-protection", Code: pv.Code, Message: strings.TrimSpace(pv.Message + " " + pv.Recommendation)}
 		}
-		if err := a.refreshContainers(ctx, i, vaultID, start); err != nil {
-			return "", err
-		}
 		if err := a.write(ctx, c, ""); err != nil {
 			return "", err
 		}
-		if op, err = a.API.BeginProtect(ctx, vaultID, c.Target, policyID, ""); err != nil {
+		op, err = a.API.BeginProtect(ctx, vaultID, c.Target, policyID, "")
+		if err != nil && undiscovered(err) {
+			// the vault has not discovered the VM yet: one container
+			// refresh per vault and run, then the PUT again (the built-in
+			// Azure Policy templates protect without refreshing, so most
+			// runs never need it)
+			if err := a.refreshContainers(ctx, i, vaultID, start); err != nil {
+				return "", err
+			}
+			if err := a.write(ctx, c, ""); err != nil {
+				return "", err
+			}
+			op, err = a.API.BeginProtect(ctx, vaultID, c.Target, policyID, "")
+		}
+		if err != nil {
 			return "", err
 		}
 	}
@@ -135,6 +146,18 @@ func (a *Applier) protect(ctx context.Context, i int, c Change, start time.Time)
 		return "", err
 	}
 	return a.Plan.Protect.Policy, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: a.Plan.Protect.Policy, Seconds: a.now().Sub(start).Seconds()})
+}
+
+// undiscovered reports a protect PUT refused because the vault does not know
+// the VM's container yet (codes UNCONFIRMED: a 404, or a 400 naming a
+// container or item that was not found).
+func undiscovered(err error) bool {
+	e, ok := azure.AsError(err)
+	if !ok {
+		return false
+	}
+	lc := strings.ToLower(e.Code)
+	return e.Kind == azure.KindNotFound || (e.Kind == azure.KindInvalid && (strings.Contains(lc, "notfound") || strings.Contains(lc, "nodeoritem")))
 }
 
 // refreshContainers asks the vault to discover VMs, once per vault and run.

@@ -421,3 +421,85 @@ func TestWriteBudget(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// protectPlan protects web-prod-01 and api-01 in the demo's existing vault.
+func protectPlan(backupNow bool) *Plan {
+	return &Plan{Version: 1, Cloud: CloudPublic, Subscription: simProd, VMs: []string{simWebVM, simAPIVM},
+		Vault:      PlanVault{Name: "rsv-weu-prod", ResourceGroup: "rg-backup-prod", Location: "westeurope"},
+		Redundancy: PlanRedundancy{Keep: true},
+		Protect:    PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: backupNow, RetainDays: 30}}
+}
+
+// Protection and a first backup: both VMs protected, their jobs followed to
+// the snapshot; no container refresh is needed (the names come from the VM
+// ids), and a second run makes no write (the backup is in the journal).
+func TestApplyProtectAndBackupNow(t *testing.T) {
+	env := newApplyEnv(t, nil, sim.Options{})
+	p := protectPlan(true)
+	out, cs, _ := env.run(t, context.Background(), p, nil)
+	if out.Failed() || out.Count(RunDone) != 4 {
+		t.Fatalf("outcome %v %v", out.States, out.Errs)
+	}
+	ctx := context.Background()
+	for _, vm := range []string{simWebVM, simAPIVM} {
+		item, err := env.api.ProtectedItem(ctx, simVaultWEU, vm)
+		if err != nil || item == nil || item.PolicyName != "DefaultPolicy" {
+			t.Errorf("%s: protected item %+v %v", vm, item, err)
+		}
+	}
+	if n := env.count.Count("POST"); n != 2+2 { // pre-validation and trigger per VM
+		t.Errorf("%d POSTs, want 4 (no container refresh)", n)
+	}
+	for i, c := range cs {
+		if c.Action == ActionBackupNow && out.Details[i] == "" {
+			t.Errorf("backup of %s: no job id", c.Target)
+		}
+	}
+	before := env.count.Writes()
+	out, _, _ = env.run(t, ctx, p, nil)
+	if w := env.count.Writes() - before; w != 0 || out.Count(RunDone) != 0 {
+		t.Errorf("second run: %d writes, %d done", w, out.Count(RunDone))
+	}
+}
+
+// A protect PUT refused because the vault has not discovered the VM makes
+// one container refresh, then protects.
+func TestApplyProtectRefreshesOnlyWhenNeeded(t *testing.T) {
+	sc := sim.Demo()
+	sc.Latency, sc.OperationTime = 0, 0
+	sc.Faults = []sim.Fault{{Match: `(?i)PUT .*/protectedItems/`, Status: 404, Code: "BMSUserErrorNodeOrItemNotFound", Times: 1}}
+	env := newApplyEnv(t, sc, sim.Options{})
+	out, _, _ := env.run(t, context.Background(), protectPlan(false), nil)
+	if out.Failed() || out.Count(RunDone) != 2 {
+		t.Fatalf("outcome %v %v", out.States, out.Errs)
+	}
+	if n := env.count.Count("POST"); n != 2+1 {
+		t.Errorf("%d POSTs, want 3: two pre-validations and one refresh", n)
+	}
+}
+
+// A backup job that fails at the snapshot ends the change as failed with
+// the job's error code (the demo's dev-snapfail-01 has no network).
+func TestApplyBackupJobFailure(t *testing.T) {
+	env := newApplyEnv(t, nil, sim.Options{})
+	dev := "7a9c2d4e-5b6f-4e1a-8c3d-2b4a6e8f0a1c"
+	p := &Plan{Version: 1, Cloud: CloudPublic, Subscription: dev,
+		VMs:        []string{"/subscriptions/" + dev + "/resourceGroups/rg-dev-apps/providers/Microsoft.Compute/virtualMachines/dev-snapfail-01"},
+		Vault:      PlanVault{Name: "rsv-weu-dev", ResourceGroup: "rg-backup-dev", Location: "westeurope"},
+		Redundancy: PlanRedundancy{Keep: true},
+		Protect:    PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true, RetainDays: 7}}
+	out, cs, _ := env.run(t, context.Background(), p, nil)
+	var err error
+	for i, c := range cs {
+		if c.Action == ActionBackupNow {
+			if out.States[i] != RunFailed {
+				t.Fatalf("backup now: %s", out.States[i])
+			}
+			err = out.Errs[i]
+		}
+	}
+	e, _ := azure.AsError(err)
+	if e == nil || e.Kind != azure.KindOperation || e.Code != "ExtensionSnapshotFailedNoNetwork" {
+		t.Fatalf("job failure: %#v", err)
+	}
+}

@@ -342,6 +342,9 @@ func (m applyStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.spin.Style = m.c.Extra.Spinner
+		if m.view.c == nil { // no run yet
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.view, cmd = m.view.Update(msg)
 		return m, cmd
@@ -414,9 +417,11 @@ func (m applyStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 		case key.Matches(km, k.Down):
 			m.offset++
 		case key.Matches(km, k.PageUp):
-			m.offset -= max(m.listHeight(m.w, m.h)-1, 1)
+			_, page, _ := m.scrolls(m.w, m.h)
+			m.offset -= max(page-1, 1)
 		case key.Matches(km, k.PageDown):
-			m.offset += max(m.listHeight(m.w, m.h)-1, 1)
+			_, page, _ := m.scrolls(m.w, m.h)
+			m.offset += max(page-1, 1)
 		case key.Matches(km, k.Home):
 			m.offset = 0
 		case key.Matches(km, k.End):
@@ -443,7 +448,7 @@ func (m applyStep) Keys() []key.Binding {
 		if m.canRerun() {
 			out = append(out, m.keys.rerun)
 		}
-		if m.w > 0 && len(m.listLines(m.w)) > m.listHeight(m.w, m.h) {
+		if _, _, scrolling := m.scrolls(m.w, m.h); m.w > 0 && scrolling {
 			out = append(out, m.keys.scroll)
 		}
 		return out
@@ -509,8 +514,7 @@ func (m applyStep) headLines(w int) []string {
 // explained, and what comes next. The middle part scrolls when it does
 // not fit.
 func (m applyStep) finishedView(w, h int) string {
-	head, foot := m.finishedHead(w), m.footLines(w)
-	body := m.listLines(w)
+	head, body, foot := m.finishedLayout(w, h)
 	lines := head
 	n := max(h-len(head)-len(foot), 1)
 	if len(body) <= n {
@@ -523,6 +527,28 @@ func (m applyStep) finishedView(w, h int) string {
 	pos := m.c.Tr.T("apply.position", "From", off+1, "To", off+n, "Total", len(body))
 	lines = append(lines, m.c.Styles.App.Faint.Render(ui.Truncate(pos, w)))
 	return ui.Frame(strings.Join(lines, "\n"), w, max(h-len(foot), 0)) + "\n" + strings.Join(foot, "\n")
+}
+
+// minList is the fewest lines the finished run's list keeps when it
+// scrolls (with its position line).
+const minList = 5
+
+// finishedLayout splits the finished run into a fixed head (heading,
+// tally), a middle part that scrolls, and a fixed foot saying what comes
+// next. In a small window the longer advice moves from the foot to the end
+// of the middle part, so that the list keeps some room.
+func (m applyStep) finishedLayout(w, h int) (head, body, foot []string) {
+	head, body = m.finishedHead(w), m.listLines(w)
+	summary, advice := m.footLines(w)
+	foot = append([]string{""}, summary...)
+	full := append(append([]string(nil), foot...), advice...)
+	if room := h - len(head) - len(full); len(body) <= room || room >= minList {
+		return head, body, full
+	}
+	if len(advice) > 0 {
+		body = append(append(body, ""), advice...)
+	}
+	return head, body, foot
 }
 
 // finishedHead is the heading and the tally.
@@ -556,9 +582,12 @@ func tally(cs []Change, o Outcome) Outcome {
 	return t
 }
 
-// listHeight is how many lines the finished run's middle part gets.
-func (m applyStep) listHeight(w, h int) int {
-	return h - len(m.finishedHead(w)) - len(m.footLines(w))
+// scrolls reports a finished run too long for the body, and how many of
+// its lines are shown at once.
+func (m applyStep) scrolls(w, h int) (total, visible int, scrolling bool) {
+	head, body, foot := m.finishedLayout(w, h)
+	visible = h - len(head) - len(foot)
+	return len(body), max(visible-1, 1), len(body) > visible
 }
 
 // clamp keeps the scroll offset inside the finished run's lines.
@@ -566,11 +595,11 @@ func (m applyStep) clamp(off int) int {
 	if m.w <= 0 || m.phase != applyFinished {
 		return max(off, 0)
 	}
-	total, visible := len(m.listLines(m.w)), m.listHeight(m.w, m.h)
-	if total > visible {
-		visible--
+	total, visible, scrolling := m.scrolls(m.w, m.h)
+	if !scrolling {
+		return 0
 	}
-	return max(0, min(off, total-max(visible, 1)))
+	return max(0, min(off, total-visible))
 }
 
 // listLines are the finished run's changes, its failures explained, and
@@ -610,25 +639,22 @@ func (m applyStep) listLines(w int) []string {
 	return out
 }
 
-// footLines say what comes next.
-func (m applyStep) footLines(w int) []string {
+// footLines say what comes next: a summary, and the advice that goes
+// with it.
+func (m applyStep) footLines(w int) (summary, advice []string) {
 	tr, st := m.c.Tr, m.c.Styles
 	if m.out == nil {
-		return nil
+		return nil, nil
 	}
 	next := m.c.Keys.Next.Help().Key
-	out := []string{""}
 	missing := notDone(m.changes, *m.out)
-	switch {
-	case m.nothing || len(missing) == 0:
-		out = append(out, wrapStyled(tr.T("apply.next.protect", "Next", next), w, st.App.Accent)...)
-	default:
-		text := tr.T("apply.notdone", "Count", len(missing))
-		if m.out.Stopped {
-			text = tr.T("apply.stopped", "Count", len(missing))
-		}
-		out = append(out, wrapStyled(text, w, st.Verdict["warn"])...)
-		out = append(out, wrapStyled(tr.T("apply.notdone.next", "Key", m.keys.rerun.Help().Key, "Next", next), w, st.App.Muted)...)
+	if m.nothing || len(missing) == 0 {
+		return wrapStyled(tr.T("apply.next.protect", "Next", next), w, st.App.Accent), nil
 	}
-	return out
+	text := tr.T("apply.notdone", "Count", len(missing))
+	if m.out.Stopped {
+		text = tr.T("apply.stopped", "Count", len(missing))
+	}
+	return wrapStyled(text, w, st.Verdict["warn"]),
+		wrapStyled(tr.T("apply.notdone.next", "Key", m.keys.rerun.Help().Key, "Next", next), w, st.App.Muted)
 }

@@ -179,6 +179,10 @@ func TestApplyUnconfirmed(t *testing.T) {
 			t.Errorf("missing %q:\n%s", want, v)
 		}
 	}
+	// the terminal's background colour may arrive before any run
+	if _, cmd := m.Update(tea.BackgroundColorMsg{}); cmd != nil {
+		t.Error("a colour change starts nothing")
+	}
 	if h := m.Hint(); !strings.Contains(h, "Review") {
 		t.Errorf("hint %q", h)
 	}
@@ -310,7 +314,9 @@ func TestApplyFailureAsks(t *testing.T) {
 	storageAt := slices.IndexFunc(m.changes, func(c Change) bool { return c.Action == ActionStorageType })
 
 	d.press('r')
-	d.until("the question again", func(m applyStep) bool { return asking(m) && m.view.asking.index == vaultAt && m.view.last[vaultAt].State == RunFailed })
+	d.until("the question again", func(m applyStep) bool {
+		return asking(m) && m.view.asking.index == vaultAt && m.view.last[vaultAt].State == RunFailed
+	})
 	d.press('s')
 	d.until("the redundancy to ask", func(m applyStep) bool { return asking(m) && m.view.asking.index == storageAt })
 	d.press('x')

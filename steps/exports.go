@@ -193,7 +193,7 @@ func SummaryMarkdown(sess *Session, tr *ui.Translator, now time.Time) string {
 		}
 		for _, e := range d.Skipped {
 			label := mdLink(skipLabel(e.Change, tr), entryLink(d.Cloud, sub, e.Change))
-			line("- **%s**: %s", label, md(skipReason(e, tr, sess.PlanPath)))
+			line("- %s", tr.T("summary.skipped.item", "Label", "**"+label+"**", "Reason", md(skipReason(e, tr, sess.PlanPath))))
 		}
 		line("")
 	}

@@ -89,7 +89,7 @@ func TestChanges(t *testing.T) {
 			p.Redundancy = PlanRedundancy{StorageType: "ZoneRedundant"}
 			p.Protect = PlanProtect{Enabled: true, Policy: "DefaultPolicy"}
 		}), ptLive(nil),
-			"noChange provider.register provider-registered\nnoChange resourceGroup.create group-exists\ncreate vault.create vault-create\nmodify vault.storageType storage-set !\nnoChange vm.include vm-ready\n"},
+			"noChange provider.register provider-registered\nnoChange resourceGroup.create group-exists\ncreate vault.create vault-create\nmodify vault.storageType storage-set !\nnoChange vault.policy policy-with-vault\nnoChange vm.include vm-ready\ncreate vm.protect protect\n"},
 		{"existing locked vault kept", ptPlan(nil), ptLive(existingVault("GeoRedundant", "Locked", false, 3)),
 			"noChange provider.register provider-registered\nnoChange resourceGroup.create group-exists\nnoChange vault.create vault-exists\nnoChange vault.storageType storage-locked-same\nnoChange vm.include vm-ready\n"},
 		{"cross-region restore turned on", ptPlan(func(p *Plan) { p.Redundancy = PlanRedundancy{StorageType: "GeoRedundant", CrossRegionRestore: true} }),
@@ -168,5 +168,91 @@ func TestChangesSettle(t *testing.T) {
 		if c.Kind == Create || c.Kind == Modify {
 			t.Fatalf("a settled plan still changes %s (%s)", c.Action, c.Reason)
 		}
+	}
+}
+
+// Protection: the policy used or created, each VM protected (or left as it
+// is), the first backup once.
+func TestChangesProtection(t *testing.T) {
+	std := azure.Policy{Name: "DefaultPolicy", Type: "Standard"}
+	enh := azure.Policy{Name: "EnhancedPolicy", Type: "Enhanced"}
+	withPolicies := func(ps ...azure.Policy) func(*LiveState) {
+		return func(l *LiveState) {
+			existingVault("GeoRedundant", "Unlocked", false, 0)(l)
+			l.Policies = ps
+		}
+	}
+	protectedWith := func(vm *azure.VM, policy string) *azure.VM {
+		vm.Protection = &azure.Protection{VaultID: ptVault, State: "Protected", PolicyName: policy}
+		return vm
+	}
+	journal := func(t *testing.T, vmName string) *Journal {
+		j, err := OpenJournal(t.TempDir() + "/p.journal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { j.Close() })
+		_ = j.Record(JournalEntry{Action: ActionBackupNow, Target: ptVM(vmName, "westeurope", "").ID, State: JournalDone})
+		return j
+	}
+	head := "noChange provider.register provider-registered\nnoChange resourceGroup.create group-exists\nnoChange vault.create vault-exists\nnoChange vault.storageType storage-same\n"
+	cases := []struct {
+		name     string
+		protect  PlanProtect
+		live     func(t *testing.T) LiveState
+		want     string
+		conflict string
+	}{
+		{"existing policy, backup now", PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true},
+			func(*testing.T) LiveState { return ptLive(withPolicies(std, enh)) },
+			head + "noChange vault.policy policy-exists\nnoChange vm.include vm-ready\ncreate vm.protect protect\ncreate vm.backupNow backup-now\n", ""},
+		{"new policy created", PlanProtect{Enabled: true, Policy: "Daily-30", NewPolicy: &PlanPolicy{Type: PolicyStandard, Frequency: FrequencyDaily, Time: "22:30", TimeZone: "UTC", RetentionDays: 30, InstantRestoreDays: 2}},
+			func(*testing.T) LiveState { return ptLive(withPolicies(std)) },
+			head + "create vault.policy policy-create\nnoChange vm.include vm-ready\ncreate vm.protect protect\n", ""},
+		{"missing policy is a conflict", PlanProtect{Enabled: true, Policy: "Nope"},
+			func(*testing.T) LiveState { return ptLive(withPolicies(std)) }, "", "conflict.policy-missing"},
+		{"already protected with the policy", PlanProtect{Enabled: true, Policy: "DefaultPolicy"},
+			func(*testing.T) LiveState {
+				return ptLive(withPolicies(std), protectedWith(ptVM("web-1", "westeurope", ""), "DefaultPolicy"))
+			},
+			head + "noChange vault.policy policy-exists\nnoChange vm.include vm-protected-here\nnoChange vm.protect protect-same\n", ""},
+		{"standard to enhanced cannot be undone", PlanProtect{Enabled: true, Policy: "EnhancedPolicy"},
+			func(*testing.T) LiveState {
+				return ptLive(withPolicies(std, enh), protectedWith(ptVM("web-1", "westeurope", ""), "DefaultPolicy"))
+			},
+			head + "noChange vault.policy policy-exists\nnoChange vm.include vm-protected-here\nmodify vm.protect protect-policy !\n", ""},
+		{"enhanced to standard refused", PlanProtect{Enabled: true, Policy: "DefaultPolicy"},
+			func(*testing.T) LiveState {
+				return ptLive(withPolicies(std, enh), protectedWith(ptVM("web-1", "westeurope", ""), "EnhancedPolicy"))
+			}, "", "conflict.policy-downgrade"},
+		{"backup already taken by an earlier run", PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true},
+			func(t *testing.T) LiveState {
+				l := ptLive(withPolicies(std), protectedWith(ptVM("web-1", "westeurope", ""), "DefaultPolicy"))
+				l.Journal = journal(t, "web-1")
+				return l
+			},
+			head + "noChange vault.policy policy-exists\nnoChange vm.include vm-protected-here\nnoChange vm.protect protect-same\nnoChange vm.backupNow backup-taken\n", ""},
+		{"VM protected elsewhere is never touched", PlanProtect{Enabled: true, Policy: "DefaultPolicy", BackupNow: true},
+			func(*testing.T) LiveState { return ptLive(withPolicies(std), ptVM("web-1", "westeurope", ptOther)) },
+			head + "noChange vault.policy policy-exists\nskip vm.include vm-elsewhere\n", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ptPlan(func(p *Plan) { p.Vault.Create = false; p.Protect = tc.protect })
+			got, err := Changes(p, tc.live(t))
+			if tc.conflict != "" {
+				var cs PlanConflicts
+				if !errors.As(err, &cs) || cs[0].Reason != tc.conflict {
+					t.Fatalf("want conflict %s, got %v", tc.conflict, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected conflicts: %v", err)
+			}
+			if s := summary(got); s != tc.want {
+				t.Fatalf("got\n%s\nwant\n%s", s, tc.want)
+			}
+		})
 	}
 }

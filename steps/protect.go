@@ -1622,7 +1622,6 @@ func (m protectStep) policiesLines(w, h int) []string {
 		lines = append(lines, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"),
 			tr.T("protect.recommend.enhanced", "Count", len(needs), "VMs", strings.Join(needs, tr.T("protect.sep"))), w, st.App.Text)...)
 	}
-	createLabel := "+ " + tr.T("protect.create.row")
 	name, _ := m.chosen()
 	type col struct {
 		title string
@@ -1639,8 +1638,8 @@ func (m protectStep) policiesLines(w, h int) []string {
 			return policyTypeWord(tr, p.Type)
 		}},
 		{tr.T("protect.col.schedule"), 80, false, func(p azure.Policy) string { return ScheduleText(tr, p) }},
-		{tr.T("protect.col.vms"), 60, true, func(p azure.Policy) string { return strconv.Itoa(p.ProtectedItems) }},
 		{tr.T("protect.col.instant"), 50, true, func(p azure.Policy) string { return tr.T("protect.days", "N", p.InstantRestoreDays) }},
+		{tr.T("protect.col.vms"), 45, true, func(p azure.Policy) string { return strconv.Itoa(p.ProtectedItems) }},
 		{tr.T("protect.col.retention"), 40, false, func(p azure.Policy) string { return RetentionText(tr, p) }},
 	}
 	columns := make([]ui.Column, len(cols))
@@ -1651,25 +1650,19 @@ func (m protectStep) policiesLines(w, h int) []string {
 		}
 		columns[i] = ui.Column{Title: c.title, Width: wd, Priority: c.prio, Right: c.right}
 	}
-	columns[0].Width = max(columns[0].Width, ui.Width(createLabel))
+	// The schedule says most: it keeps all the width the name and the type
+	// leave (up to its own), and the other columns come only after it.
+	const lead, gap = 2 + 4, 2
 	columns[0].Min = min(columns[0].Width, 14)
-	columns[2].Min, columns[2].Flex = min(columns[2].Width, 16), true
+	columns[2].Min = max(min(columns[2].Width, w-lead-columns[0].Min-columns[1].Width-2*gap), min(columns[2].Width, 12))
+	columns[2].Flex = true
+	createRow := len(m.policies)
 	t := ui.Table{
 		Columns: columns,
-		Rows:    len(m.policies) + 1,
-		Cell: func(row, c int) string {
-			if row == len(m.policies) {
-				if c == 0 {
-					return createLabel
-				}
-				return ""
-			}
-			return cols[c].cell(m.policies[row])
-		},
+		Rows:    len(m.policies),
+		Cell:    func(row, c int) string { return cols[c].cell(m.policies[row]) },
 		Style: func(row, c int) lipgloss.Style {
 			switch {
-			case row == len(m.policies):
-				return st.App.Accent
 			case c == 1 && !m.suitable(m.policies[row].Type):
 				return st.Verdict["blocked"]
 			case c >= 2:
@@ -1678,9 +1671,6 @@ func (m protectStep) policiesLines(w, h int) []string {
 			return st.Table.Cell
 		},
 		Lead: func(row int) string {
-			if row == len(m.policies) {
-				return radio(m.creating)
-			}
 			return radio(!m.creating && strings.EqualFold(m.policies[row].Name, name))
 		},
 		LeadWidth:   4,
@@ -1689,20 +1679,28 @@ func (m protectStep) policiesLines(w, h int) []string {
 		CursorStyle: st.Table.Selected,
 		MarkerStyle: x.Cursor,
 	}
-	detail := m.policyDetail(w)
-	rows := max(h-len(lines)-len(detail)-2, 3)
-	rows = min(rows, len(m.policies)+2)
-	t.Offset = ui.ScrollOffset(m.cursor, 0, rows-1, t.Rows)
+	if m.cursor == createRow {
+		t.Cursor = -1
+	}
+	// The last row creates a policy: drawn apart from the table, so that
+	// its label is not cut to the name column.
+	create := "  " + radio(m.creating) + " " + st.App.Accent.Render(ui.Truncate("+ "+tr.T("protect.create.row"), max(w-6, 1)))
+	if m.cursor == createRow {
+		create = x.Cursor.Inherit(st.Table.Selected).Render(ui.GlyphCursor+" ") + st.Table.Selected.Render(radio(m.creating)+" ") +
+			st.App.Accent.Inherit(st.Table.Selected).Render(ui.Truncate("+ "+tr.T("protect.create.row"), max(w-6, 1)))
+	}
+	rows := min(max(h-len(lines)-5, 2), len(m.policies)+1)
+	t.Offset = ui.ScrollOffset(min(m.cursor, len(m.policies)-1), 0, rows-1, t.Rows)
 	lines = append(lines, "")
 	lines = append(lines, ui.Lines(ui.Frame(t.Render(w, rows), w, rows))...)
-	lines = append(lines, "")
-	return append(lines, detail...)
+	lines = append(lines, ui.Fit(create, w), "")
+	return append(lines, m.policyDetail(w, max(h-len(lines), 2))...)
 }
 
 // policyDetail says everything about the row under the cursor: schedule,
 // retention, snapshots, the VMs it cannot protect, and that Standard to
 // Enhanced is one way.
-func (m protectStep) policyDetail(w int) []string {
+func (m protectStep) policyDetail(w, h int) []string {
 	tr, st := m.c.Tr, m.c.Styles
 	if m.cursor >= len(m.policies) {
 		out := wrapStyled(tr.T("protect.create.detail"), w, st.App.Muted)
@@ -1712,16 +1710,17 @@ func (m protectStep) policyDetail(w int) []string {
 		return out
 	}
 	p := m.policies[m.cursor]
-	out := styleLines(ui.WrapLines(tr.T("protect.detail", "Policy", p.Name, "Type", policyTypeWord(tr, p.Type), "Schedule", ScheduleText(tr, p),
-		"Retention", RetentionText(tr, p), "Instant", p.InstantRestoreDays, "Count", p.ProtectedItems), w, 3), st.App.Muted)
+	var note []string
 	switch {
 	case !m.suitable(p.Type):
-		out = append(out, glyphLines(st.Verdict["blocked"], ui.VerdictGlyph("blocked"),
-			tr.T("protect.unsuitable", "VMs", strings.Join(m.needs(), tr.T("protect.sep"))), w, st.App.Text)...)
+		note = glyphLines(st.Verdict["blocked"], ui.VerdictGlyph("blocked"),
+			tr.T("protect.unsuitable", "VMs", strings.Join(m.needs(), tr.T("protect.sep"))), w, st.App.Text)
 	case p.Type == enhancedPolicy:
-		out = append(out, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"), tr.T("protect.oneway"), w, st.App.Text)...)
+		note = glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"), tr.T("protect.oneway"), w, st.App.Text)
 	}
-	return out
+	text := tr.T("protect.detail", "Policy", p.Name, "Type", policyTypeWord(tr, p.Type), "Schedule", ScheduleText(tr, p),
+		"Retention", RetentionText(tr, p), "Instant", p.InstantRestoreDays, "Count", p.ProtectedItems)
+	return append(styleLines(ui.WrapLines(text, w, max(h-len(note), 2)), st.App.Muted), note...)
 }
 
 // formLines are the new policy's fields, each with its reason when
@@ -2060,23 +2059,43 @@ func (m protectStep) reviewLines(w int) []string {
 		cs := byVM[k]
 		out = append(out, "  "+st.Table.Cell.Render(ui.Truncate(lastSegment(cs[0].Target), w-2)))
 		for _, c := range cs {
-			change(c, 4, tr.T("change.action."+c.Action))
+			change(c, 4, vmChangeText(tr, c, m.sess.Plan))
 		}
 	}
-	var left []string
+	var left []ProtectVM
 	for _, v := range m.vmList() {
 		if !v.Touched() {
-			text, _ := m.vmText(v, "", "")
-			left = append(left, m.vmName(v)+": "+text)
+			left = append(left, v)
 		}
 	}
 	if len(left) > 0 {
 		out = append(out, "", st.Verdict["warn"].Render(ui.Truncate(tr.T("protect.review.left", "Count", len(left)), w)))
-		for _, l := range left {
-			out = append(out, hang("  ", 2, l, w)...)
+		for _, v := range left {
+			text, _ := m.vmText(v, "", "")
+			out = append(out, "  "+st.Table.Cell.Render(ui.Truncate(m.vmName(v), w-2)))
+			for _, l := range ui.Wrap(text, max(w-4, 8)) {
+				out = append(out, "    "+st.App.Faint.Render(l))
+			}
 		}
 	}
 	return out
+}
+
+// vmChangeText says what a VM's change does, under the VM's name.
+func vmChangeText(tr *ui.Translator, c Change, p *Plan) string {
+	switch {
+	case c.Action == ActionProtect && c.Kind == Modify:
+		return tr.T("protect.change.move", "Policy", p.Protect.Policy)
+	case c.Action == ActionProtect && c.Kind == NoChange:
+		return tr.T("protect.change.same", "Policy", p.Protect.Policy)
+	case c.Action == ActionProtect:
+		return tr.T("protect.change.protect", "Policy", p.Protect.Policy)
+	case c.Action == ActionBackupNow && c.Kind == NoChange:
+		return tr.T("protect.change.taken")
+	case c.Action == ActionBackupNow:
+		return tr.T("protect.change.backupNow", "Days", p.retainDays())
+	}
+	return tr.T("change.action." + c.Action)
 }
 
 func (m protectStep) reviewView(w, h int) string {

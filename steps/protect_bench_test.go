@@ -105,4 +105,3 @@ func benchPlan(b *testing.B, ctx context.Context, api *azure.Client, cloud *sim.
 		Redundancy: PlanRedundancy{Keep: true},
 		Protect:    PlanProtect{Enabled: true, Policy: "DefaultPolicy"}}
 }
-

@@ -347,7 +347,7 @@ func TestReviewConfirmAndExport(t *testing.T) {
 		t.Errorf("confirm should save the plan: %v", err)
 	}
 	v := strings.Join(strings.Fields(ansi.Strip(s.View(300, 40))), " ")
-	for _, want := range []string{"Nothing was changed in Azure", "backupready apply --plan " + path + " --dry-run"} {
+	for _, want := range []string{"the Apply step carries it out", "backupready apply --plan " + path + " --yes"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("missing %q:\n%s", want, v)
 		}

@@ -22,7 +22,7 @@ import (
 // event is lost and Update never waits.
 
 type (
-	runEventMsg  struct {
+	runEventMsg struct {
 		id int
 		e  ApplyEvent
 	}

@@ -174,6 +174,8 @@ func jobsLink(cloud, vaultID string) string {
 	return portalLink(cloud, vaultID+"/backupJobs")
 }
 
+// at is xs[i], or the zero value past the end: an outcome recorded by an
+// older build may hold fewer entries than its changes.
 func at[T any](xs []T, i int) T {
 	var zero T
 	if i < len(xs) {
@@ -544,6 +546,7 @@ type summaryStep struct {
 	now  func() time.Time
 
 	data      SessionSummary
+	visited   bool
 	w, h      int
 	offset    int
 	writing   bool
@@ -575,13 +578,16 @@ func (m summaryStep) Capturing() bool                { return false }
 func (m summaryStep) Back() (ui.Step, tea.Cmd, bool) { return m, nil, false }
 func (m summaryStep) Next() (ui.Step, tea.Cmd, bool) { return m, nil, false }
 
-// Complete: the summary is the last step; there is nothing to finish.
-func (m summaryStep) Complete() bool { return true }
+// Complete: the summary is the last step and has nothing to finish; it is
+// complete once shown, so that the rail does not tick it before the user
+// has got there.
+func (m summaryStep) Complete() bool { return m.visited }
 func (m summaryStep) Hint() string   { return "" }
 
 // Activate derives the summary again from the runs recorded so far.
 func (m summaryStep) Activate() (ui.Step, tea.Cmd) {
 	m.data = Summarize(m.sess)
+	m.visited = true
 	m.pending = nil
 	m.offset = m.clamp(m.offset)
 	return m, nil
@@ -790,7 +796,8 @@ func (m summaryStep) footLines(w, h int) []string {
 		if m.sess.PlanPath != "" {
 			where = exportDir(m.sess)
 		}
-		return append([]string{""}, wrapStyled(tr.T("summary.foot", "Dir", where), w, st.App.Muted)...)
+		out := append([]string{""}, wrapStyled(tr.T("summary.foot"), w, st.App.Muted)...)
+		return append(out, wrapStyled(where, w, st.App.Text)...)
 	}
 	return nil
 }
@@ -892,7 +899,7 @@ func (m summaryStep) bodyLines(w int) []string {
 			out = append(out, indented("  ", 2, tr.T("summary.skipped.none"), w, st.App.Muted)...)
 		}
 		for _, e := range d.Skipped {
-			mark(2, skipVerdict(e), skipLabel(e.Change, tr)+": "+skipReason(e, tr, m.sess.PlanPath))
+			mark(2, skipVerdict(e), tr.T("summary.skipped.item", "Label", skipLabel(e.Change, tr), "Reason", skipReason(e, tr, m.sess.PlanPath)))
 		}
 	}
 

@@ -368,6 +368,26 @@ func TestSummaryStepSections(t *testing.T) {
 	})
 }
 
+// The summary is ticked in the rail once shown, not before; q quits (the
+// shell's key: the summary never captures it).
+func TestSummaryCompleteOnceShown(t *testing.T) {
+	s := newSummaryStep(ui.NewCommon(translator(t, "en")), doneSession())
+	if s.Complete() {
+		t.Error("not shown yet: not complete")
+	}
+	s, _ = s.Activate()
+	if !s.Complete() || s.Capturing() || s.Hint() != "" {
+		t.Errorf("shown: complete %v, capturing %v, hint %q", s.Complete(), s.Capturing(), s.Hint())
+	}
+	hs := newSummaryHarness(t, "en", doneSession(), 80, 24)
+	hs.next()
+	if st := hs.now(); st.current != len(stepIDs)-1 || !st.complete || st.status != translator(t, "en").T("shell.next.last") {
+		t.Errorf("Next on the summary should stay and say it is the last step: %+v", st.status)
+	}
+	hs.key('q')
+	hs.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
 func TestSummaryBeforeAnyRun(t *testing.T) {
 	confirmed := &Session{Plan: summaryPlan(), PlanPath: sumPath, ConfirmedRev: 1, Log: sumLog(),
 		Confirmed: []Change{vmInclude(sumSEA, Skip, "change.reason.vm-other-region", "Region", "southeastasia").c}}

@@ -49,7 +49,8 @@ func TestSimVaultCreateIsLongRunningAndResumable(t *testing.T) {
 	}
 	now = now.Add(11 * time.Second)
 	if done, err := op2.Poll(ctx); !done || err != nil {
-		e, _ := azure.AsError(err); t.Fatalf("resumed poll after time: done %v err %v %v", done, err, e.Err)
+		e, _ := azure.AsError(err)
+		t.Fatalf("resumed poll after time: done %v err %v %v", done, err, e.Err)
 	}
 	v, err = cl2.VaultByName(ctx, demoProd, "rg-backup-prod", "rsv-new-01")
 	if err != nil || v == nil || !v.Ready() || v.Location != "westeurope" {
