@@ -502,4 +502,8 @@ func TestApplyBackupJobFailure(t *testing.T) {
 	if e == nil || e.Kind != azure.KindOperation || e.Code != "ExtensionSnapshotFailedNoNetwork" {
 		t.Fatalf("job failure: %#v", err)
 	}
+	// explained with the step that fixes it
+	if p := Explain(err); p.Next != "fix.network" {
+		t.Errorf("next step for a snapshot without network: %s", p.Next)
+	}
 }

@@ -34,17 +34,46 @@ var readOps = map[string]bool{
 	"list-subscriptions": true, "list-locations": true, "list-tenants": true, "provider-state": true,
 	"get-nic": true, "get-nsg": true, "get-vault": true, "list-vaults": true, "get-job": true,
 	"get-storage-config": true, "check-vault-name": true, "get-resource-group": true,
-	"list-resource-groups": true,
+	"list-resource-groups": true, "list-policies": true, "get-policy": true, "get-protected-item": true,
+	"get-backup-operation": true, "backup-job": true,
 }
 
 // writeRoles names the built-in role each changing operation needs. Vault
 // settings need Backup Contributor; creating a vault (or its group) needs
 // Contributor on the resource group.
 var writeRoles = map[string]string{
-	"set-storage-config": "Backup Contributor",
-	"create-vault":       "Contributor (resource group)",
-	"create-group":       "Contributor (subscription)",
-	"register-provider":  "Contributor (subscription)",
+	"set-storage-config":     "Backup Contributor",
+	"create-vault":           "Contributor (resource group)",
+	"create-resource-group":  "Contributor (subscription)",
+	"register-provider":      "Contributor (subscription)",
+	"create-policy":          "Backup Contributor",
+	"prevalidate-protection": "Backup Contributor",
+	"refresh-containers":     "Backup Contributor",
+	"protect-vm":             "Backup Contributor (vault) and Virtual Machine Contributor (VM)",
+	"trigger-backup":         "Backup Operator",
+	"backup-now":             "Backup Operator",
+}
+
+// jobFixes map the Backup service's error codes (AZURE.md §9) to what fixes
+// them: a catalog key for the "what to do next" sentence.
+var jobFixes = map[string]string{
+	"UserErrorGuestAgentStatusUnavailable":                          "fix.agent",
+	"GuestAgentSnapshotTaskStatusError":                             "fix.agent",
+	"UserErrorVmProvisioningStateFailed":                            "fix.agent",
+	"ExtensionSnapshotFailedNoNetwork":                              "fix.network",
+	"ExtensionFailedTimeoutVMNetworkUnresponsive":                   "fix.network",
+	"ExtensionSnapshotFailedNoSecureNetwork":                        "fix.tls",
+	"ExtentionOperationFailed":                                      "fix.extension",
+	"ExtensionStuckInDeletionState":                                 "fix.extension",
+	"UserErrorRequestDisallowedByPolicy":                            "fix.policy",
+	"UserErrorBackupOperationInProgress":                            "fix.in-progress",
+	"SystemBackupOperationInProgress":                               "fix.in-progress",
+	"UserErrorRpCollectionLimitReached":                             "fix.rp-limit",
+	"UserErrorKeyvaultPermissionNotConfigured":                      "fix.keyvault",
+	"UserErrorVMAlreadyProtected":                                   "fix.elsewhere",
+	"BMSUserErrorVMAlreadyProtectedInAnotherVault":                  "fix.elsewhere",
+	"UserErrorVmNotInDesirableState":                                "fix.vm-state",
+	"UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed": "fix.trusted-launch",
 }
 
 // roleFor names the built-in role an operation most likely lacks.
@@ -88,6 +117,10 @@ func Explain(err error) Problem {
 		p.Docs = "https://learn.microsoft.com/azure/governance/policy/troubleshoot/general"
 	case azure.KindThrottled:
 		p.Docs = "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling"
+	}
+	if fix, ok := jobFixes[e.Code]; ok {
+		p.Next = fix
+		p.Docs = "https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot"
 	}
 	return p
 }

@@ -1787,6 +1787,9 @@ func (m protectStep) formLines(w, h int) []string {
 			case rowInstant:
 				lo, hi := instantRestoreRange(policyTypes[f.typ], policyFrequencies[f.freq])
 				suffix = tr.T("protect.form.days.range", "Min", lo, "Max", hi)
+				if lo == hi {
+					suffix = tr.T("protect.form.days.fixed", "N", lo)
+				}
 			case rowTime:
 				suffix = tr.T("protect.form.time.hint")
 			}
@@ -1831,23 +1834,27 @@ func (m protectStep) picker(value string, focused bool, w int) string {
 	return st.App.Text.Render(text)
 }
 
-// daysCells are the seven weekdays as boxes, the one under the cursor marked.
+// daysCells are the seven weekdays, the chosen ones in brackets ("[Su]")
+// and the one under the cursor highlighted.
 func (m protectStep) daysCells(focused bool, w int) string {
 	tr, st := m.c.Tr, m.c.Styles
 	var b strings.Builder
 	used := 0
 	for i, d := range policyWeekdays {
-		cell := checkbox(m.form.days[i]) + tr.T("protect.dayshort."+d)
-		if used+ui.Width(cell)+1 > w {
+		name := tr.T("protect.dayshort." + d)
+		cell := " " + name + " "
+		if m.form.days[i] {
+			cell = "[" + name + "]"
+		}
+		if used+ui.Width(cell) > w {
 			break
 		}
-		s := st.App.Text
+		s := st.App.Muted
+		if m.form.days[i] {
+			s = st.App.Accent
+		}
 		if focused && i == m.form.day {
 			s = st.Table.Selected
-		}
-		if i > 0 {
-			b.WriteString(" ")
-			used++
 		}
 		b.WriteString(s.Render(cell))
 		used += ui.Width(cell)
