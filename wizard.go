@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -28,7 +29,7 @@ func runWizard(ctx context.Context, d *deps) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	scope := steps.Scope{Subscriptions: d.g.subscriptions}
-	model := steps.NewWizard(client, steps.WizardOptions{
+	model, sess := steps.NewWizardSession(client, steps.WizardOptions{
 		Translator: d.tr,
 		Cloud:      d.g.cloud,
 		Demo:       d.g.demo,
@@ -45,6 +46,9 @@ func runWizard(ctx context.Context, d *deps) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled), errors.Is(err, context.Canceled):
+		if note := steps.LeftRunning(model, sess, d.tr); note != "" {
+			fmt.Fprintln(d.io.err, note)
+		}
 		return &exitError{code: steps.ExitInterrupted}
 	}
 	return &steps.Problem{What: "cli.tui.failed", Why: "cli.tui.failed.why", Next: "cli.tui.failed.next", Exit: steps.ExitUsage, Err: err}

@@ -1616,7 +1616,9 @@ func (m protectStep) policiesLines(w, h int) []string {
 			touched++
 		}
 	}
-	lines = append(lines, wrapStyled(tr.T("protect.policies.intro", "Count", touched), w, st.App.Muted)...)
+	if h >= 14 { // a short window keeps its lines for the policies
+		lines = append(lines, wrapStyled(tr.T("protect.policies.intro", "Count", touched), w, st.App.Muted)...)
+	}
 	needs := m.needs()
 	if len(needs) > 0 {
 		lines = append(lines, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"),
@@ -1689,7 +1691,7 @@ func (m protectStep) policiesLines(w, h int) []string {
 		create = x.Cursor.Inherit(st.Table.Selected).Render(ui.GlyphCursor+" ") + st.Table.Selected.Render(radio(m.creating)+" ") +
 			st.App.Accent.Inherit(st.Table.Selected).Render(ui.Truncate("+ "+tr.T("protect.create.row"), max(w-6, 1)))
 	}
-	rows := min(max(h-len(lines)-5, 2), len(m.policies)+1)
+	rows := min(max(h-len(lines)-6, 2), len(m.policies)+1)
 	t.Offset = ui.ScrollOffset(min(m.cursor, len(m.policies)-1), 0, rows-1, t.Rows)
 	lines = append(lines, "")
 	lines = append(lines, ui.Lines(ui.Frame(t.Render(w, rows), w, rows))...)
@@ -1884,6 +1886,14 @@ func (m protectStep) optionsLines(w, h int) []string {
 		ls = st.Table.Selected
 	}
 	lines = append(lines, ui.Fit(marker(0)+ls.Render(ui.Truncate(label, w-2)), w))
+	// Text under the box lines up with its label.
+	under := func(text string, style lipgloss.Style) []string {
+		var out []string
+		for _, l := range ui.Wrap(text, max(w-6, 8)) {
+			out = append(out, "      "+style.Render(l))
+		}
+		return out
+	}
 	if m.backupNow {
 		fld := m.retain
 		fld.Prompt = "    " + tr.T("protect.opt.retain") + "  "
@@ -1891,13 +1901,13 @@ func (m protectStep) optionsLines(w, h int) []string {
 		line := marker(1) + ui.Fit(fld.View(rw, x), rw) + st.App.Faint.Render(ui.Truncate(" "+tr.T("protect.opt.retain.unit", "Min", MinRetainDays, "Max", MaxRetainDays), max(w-2-rw, 0)))
 		lines = append(lines, ui.Fit(line, w))
 		if r := RetainIssue(m.retain.Value()); r != "" {
-			for _, l := range ui.Wrap(tr.T(r, "Min", MinRetainDays, "Max", MaxRetainDays), w-6) {
-				lines = append(lines, "      "+st.Verdict["blocked"].Render(l))
-			}
+			lines = append(lines, under(tr.T(r, "Min", MinRetainDays, "Max", MaxRetainDays), st.Verdict["blocked"])...)
 		}
-		lines = append(lines, wrapStyled(tr.T("protect.opt.backupnow.about"), w, st.App.Faint)...)
+		if h >= 14 { // a short window keeps its lines for the VMs
+			lines = append(lines, under(tr.T("protect.opt.backupnow.about"), st.App.Faint)...)
+		}
 	} else {
-		lines = append(lines, wrapStyled(tr.T("protect.opt.scheduled"), w, st.App.Faint)...)
+		lines = append(lines, under(tr.T("protect.opt.scheduled"), st.App.Faint)...)
 	}
 	lines = append(lines, "")
 	vms := m.vmList()
@@ -1907,17 +1917,26 @@ func (m protectStep) optionsLines(w, h int) []string {
 		nw = max(nw, ui.Width(m.vmName(v)))
 	}
 	nw = min(nw, max(w/3, 8))
-	room := max(h-len(lines)-1, 1)
+	tw := max(w-2-nw-2, 8)
+	var rows []string
 	for i, v := range vms {
-		if i == room-1 && len(vms) > room {
-			lines = append(lines, st.App.Faint.Render(ui.Truncate("  "+tr.T("protect.vms.more", "Count", len(vms)-i), w)))
-			break
-		}
 		text, style := m.vmText(v, name, typ)
 		n := ui.Truncate(m.vmName(v), nw)
-		lines = append(lines, ui.Truncate("  "+st.Table.Cell.Render(n+strings.Repeat(" ", nw-ui.Width(n)))+"  "+st.Verdict[style].Render(text), w))
+		var vl []string
+		for k, l := range ui.Wrap(text, tw) {
+			lead := strings.Repeat(" ", nw+4)
+			if k == 0 {
+				lead = "  " + st.Table.Cell.Render(n+strings.Repeat(" ", nw-ui.Width(n))) + "  "
+			}
+			vl = append(vl, lead+st.Verdict[style].Render(l))
+		}
+		if room := h - len(lines) - len(rows); len(vl) > room || (len(vl) == room && i < len(vms)-1) {
+			rows = append(rows, st.App.Faint.Render(ui.Truncate("  "+tr.T("protect.vms.more", "Count", len(vms)-i), w)))
+			break
+		}
+		rows = append(rows, vl...)
 	}
-	return lines
+	return append(lines, rows...)
 }
 
 func (m protectStep) vmName(v ProtectVM) string {

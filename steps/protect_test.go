@@ -819,7 +819,7 @@ func TestProtectSmallWindows(t *testing.T) {
 			checkSize(t, s.view, sz.w, sz.h)
 		}
 	}
-	hs.waitFor("the policies", func(s snapshot) bool { return strings.Contains(s.view, "Enhanced") && settled(s) })
+	hs.waitFor("the policies", func(s snapshot) bool { return strings.Contains(s.view, "EnhancedPolicy") && settled(s) })
 	check("the policies")
 	hs.key(tea.KeyEnd)
 	hs.enter()

@@ -261,9 +261,16 @@ func (v runView) View(w, h int) []string {
 	}
 	var tail []string
 	if v.asking != nil {
+		question := wrapStyled(tr.T("run.ask", "Retry", v.keys.retry.Help().Key, "Skip", v.keys.skip.Help().Key, "Stop", v.keys.stop.Help().Key), w, st.App.Accent)
+		problem := problemLines(v.c, Explain(v.asking.err), w)
+		// the question always shows; the explanation gives way in a small window
+		room := h - len(lines) - 1 - len(question) - 1
+		if room < len(problem) {
+			problem = problem[:max(0, room)]
+		}
 		tail = append(tail, "")
-		tail = append(tail, problemLines(v.c, Explain(v.asking.err), w)...)
-		tail = append(tail, wrapStyled(tr.T("run.ask", "Retry", v.keys.retry.Help().Key, "Skip", v.keys.skip.Help().Key, "Stop", v.keys.stop.Help().Key), w, st.App.Accent)...)
+		tail = append(tail, problem...)
+		tail = append(tail, question...)
 	}
 	room := h - len(lines) - len(tail)
 	if room < len(body) && room > 0 {

@@ -71,6 +71,14 @@ var stepIDs = []string{"scope", "preflight", "vault", "redundancy", "network", "
 // NewWizard builds the interactive wizard: the shell with its ten steps.
 // Network and Agent & extension are not built in this version and say so.
 func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
+	shell, _ := NewWizardSession(api, opts)
+	return shell
+}
+
+// NewWizardSession is NewWizard that also returns the session the steps
+// share, so that the program can report after it ends (operations left
+// running in Azure).
+func NewWizardSession(api WizardAPI, opts WizardOptions) (*ui.Shell, *Session) {
 	tr := opts.Translator
 	if tr == nil {
 		tr, _ = ui.NewTranslator("en")
@@ -84,5 +92,20 @@ func NewWizard(api WizardAPI, opts WizardOptions) *ui.Shell {
 	if opts.Demo {
 		shell.Badge, shell.BadgeShort = tr.T("shell.demo.badge"), tr.T("shell.demo.short")
 	}
-	return ui.NewShell(c, steps, shell)
+	return ui.NewShell(c, steps, shell), sess
+}
+
+// LeftRunning says, after the wizard was quit while changes were running in
+// Azure, how to pick them up again ("" when nothing was left running).
+func LeftRunning(shell *ui.Shell, sess *Session, tr *ui.Translator) string {
+	for i := 0; i < shell.Len(); i++ {
+		if f, ok := shell.Step(i).(ui.InFlight); ok && f.InFlight() {
+			path := sess.PlanPath
+			if path == "" {
+				path = DefaultPlanPath
+			}
+			return tr.T("apply.left.wizard", "Path", path)
+		}
+	}
+	return ""
 }
