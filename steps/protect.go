@@ -617,9 +617,10 @@ type protectStep struct {
 	spin spinner.Model
 	keys protectKeys
 
-	phase protectPhase
-	page  protectPage
-	note  string // why the last action was refused, until the next key
+	phase   protectPhase
+	page    protectPage
+	note    string // why the last action was refused, until the next key
+	visited bool   // the step has been on screen
 
 	// What Azure has, read on every activation.
 	forKey   string // the plan's vault and VMs the reads and choices are about
@@ -698,9 +699,10 @@ func (m protectStep) Init() tea.Cmd   { return nil }
 // before quitting and refuses Back.
 func (m protectStep) InFlight() bool { return m.phase == protectRunning && m.view.Running() }
 
-// Complete whenever nothing is running: protecting is optional, and the
-// Summary says what was (not) protected.
-func (m protectStep) Complete() bool { return m.phase != protectRunning && !m.saving }
+// Complete whenever nothing is running, once the step has been on screen:
+// protecting is optional, and the Summary says what was (not) protected.
+// (Before its first visit the rail shows it as still to do.)
+func (m protectStep) Complete() bool { return m.visited && m.phase != protectRunning && !m.saving }
 
 func (m protectStep) Hint() string {
 	if m.saving {
@@ -709,13 +711,15 @@ func (m protectStep) Hint() string {
 	return m.c.Tr.T("protect.hint.running")
 }
 
+// Capturing while a text field has focus: q then types.
 func (m protectStep) Capturing() bool {
-	if m.phase != protectChoosing || m.read != stateReady {
+	if m.phase != protectChoosing || !m.vaultReady() {
 		return false
 	}
 	switch m.page {
 	case protForm:
-		return m.form.text(m.form.row)
+		f := m.form
+		return f.text(f.row) && f.field(f.row).Focused()
 	case protOptions:
 		return m.retain.Focused()
 	}
@@ -744,7 +748,7 @@ func (m protectStep) ready() bool { return MissingStep(m.sess) == "" }
 // Activate reads the vault, its policies and the VMs again (state is read,
 // never assumed); a run in progress or finished stays on screen.
 func (m protectStep) Activate() (ui.Step, tea.Cmd) {
-	m.note = ""
+	m.note, m.visited = "", true
 	if m.phase == protectRunning {
 		return m, nil
 	}
@@ -756,6 +760,13 @@ func (m protectStep) Activate() (ui.Step, tea.Cmd) {
 	}
 	if m.phase == protectFinished && k == m.forKey {
 		return m, nil
+	}
+	// The field that had focus when the step was left has it again.
+	switch {
+	case m.page == protForm:
+		m.form.focus()
+	case m.page == protOptions && m.optRow == 1:
+		m.retain.Focus()
 	}
 	if k != m.forKey {
 		m.forKey = k
@@ -989,9 +1000,10 @@ func (m protectStep) read1(msg protectReadMsg) protectStep {
 	return m
 }
 
-// vaultReady reports that the plan's vault exists and can protect.
+// vaultReady reports that the plan's vault exists and can protect (as last
+// read: while Azure is read again on a later visit, the choices stay usable).
 func (m protectStep) vaultReady() bool {
-	return m.read == stateReady && m.vault != nil && m.vault.Ready()
+	return m.read != stateFailed && m.read != stateIdle && m.vault != nil && m.vault.Ready()
 }
 
 func (m protectStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
@@ -1640,8 +1652,8 @@ func (m protectStep) policiesLines(w, h int) []string {
 			return policyTypeWord(tr, p.Type)
 		}},
 		{tr.T("protect.col.schedule"), 80, false, func(p azure.Policy) string { return ScheduleText(tr, p) }},
-		{tr.T("protect.col.instant"), 50, true, func(p azure.Policy) string { return tr.T("protect.days", "N", p.InstantRestoreDays) }},
-		{tr.T("protect.col.vms"), 45, true, func(p azure.Policy) string { return strconv.Itoa(p.ProtectedItems) }},
+		{tr.T("protect.col.vms"), 50, true, func(p azure.Policy) string { return strconv.Itoa(p.ProtectedItems) }},
+		{tr.T("protect.col.instant"), 45, true, func(p azure.Policy) string { return tr.T("protect.days", "N", p.InstantRestoreDays) }},
 		{tr.T("protect.col.retention"), 40, false, func(p azure.Policy) string { return RetentionText(tr, p) }},
 	}
 	columns := make([]ui.Column, len(cols))
@@ -2220,7 +2232,9 @@ func (m protectStep) finishedLines(w int) []string {
 	out := []string{""}
 	out = append(out, m.view.View(w, 1<<16)...)
 	for i, s := range o.States {
-		if s != RunFailed || i >= len(m.runList) || o.Errs[i] == nil {
+		// A failure the user skipped is explained as well as one that
+		// stopped the run.
+		if (s != RunFailed && s != RunSkipped) || i >= len(m.runList) || o.Errs[i] == nil {
 			continue
 		}
 		out = append(out, "", st.App.Error.Render(ui.Truncate(ChangeTitle(m.runList[i], tr), w)))

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,7 +143,9 @@ func TestPolicyFormIssues(t *testing.T) {
 
 func TestPlanProtectVMs(t *testing.T) {
 	const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v"
-	id := func(n string) string { return "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/" + n }
+	id := func(n string) string {
+		return "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/" + n
+	}
 	vm := func(n, loc string, pr *azure.Protection) *azure.VM {
 		return &azure.VM{ID: id(n), Name: n, SubscriptionID: "s", Location: loc, Protection: pr}
 	}
@@ -246,36 +249,46 @@ func protPlan(t testing.TB, api WizardAPI, names ...string) *Plan {
 	return p
 }
 
-// protDriver drives the step without a program: it runs each command,
-// feeds its message back, and moves the clock a little after each message,
-// so that simulated operations progress as the run polls them.
+// protDriver drives the step without a program: like bubbletea, it runs
+// each command in a goroutine of its own and feeds the messages back one at
+// a time; after each message it moves the clock by step, so that simulated
+// operations progress as the run polls them.
 type protDriver struct {
-	t     *testing.T
-	s     ui.Step
-	clock *protClock
-	step  time.Duration
-	queue []tea.Cmd
+	t       *testing.T
+	s       ui.Step
+	clock   *protClock
+	step    time.Duration
+	msgs    chan tea.Msg
+	pending int
 }
 
 func newProtModel(t *testing.T, lang string, sess *Session, api ApplyAPI, clock *protClock) *protDriver {
 	t.Helper()
 	run := RunOptions{PollEvery: time.Millisecond, RetryBase: time.Millisecond, Now: clock.Now}
 	s := newProtectStep(ui.NewCommon(translator(t, lang)), sess, api, run)
-	d := &protDriver{t: t, s: s, clock: clock}
+	d := &protDriver{t: t, s: s, clock: clock, msgs: make(chan tea.Msg, 64)}
 	d.msg(ui.BodySizeMsg{Width: 90, Height: 40})
 	return d
+}
+
+func (d *protDriver) exec(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	d.pending++
+	go func() { d.msgs <- cmd() }()
 }
 
 func (d *protDriver) msg(msg tea.Msg) {
 	s, cmd := d.s.Update(msg)
 	d.s = s
-	d.queue = append(d.queue, cmd)
+	d.exec(cmd)
 }
 
 func (d *protDriver) activate() {
 	s, cmd := d.s.Activate()
 	d.s = s
-	d.queue = append(d.queue, cmd)
+	d.exec(cmd)
 	d.settle()
 }
 
@@ -290,37 +303,38 @@ func (d *protDriver) typ(s string) {
 	}
 }
 
-// settle runs queued commands until none is left or cond holds.
+// until handles messages until cond holds (cond nil: until no command is
+// left running).
 func (d *protDriver) until(what string, cond func(m protectStep) bool) protectStep {
 	d.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		if cond != nil && cond(d.s.(protectStep)) {
 			return d.s.(protectStep)
 		}
-		if len(d.queue) == 0 {
+		if d.pending == 0 {
 			if cond == nil {
 				return d.s.(protectStep)
 			}
 			d.t.Fatalf("nothing left to run, still waiting for %s; screen:\n%s", what, d.view(90, 40))
 		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("waiting for %s; screen:\n%s", what, d.view(90, 40))
-		}
-		cmd := d.queue[0]
-		d.queue = d.queue[1:]
-		if cmd == nil {
-			continue
-		}
-		switch msg := cmd().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			d.queue = append(d.queue, msg...)
-		default:
-			d.msg(msg)
-			if d.step > 0 {
-				d.clock.Advance(d.step)
+		select {
+		case msg := <-d.msgs:
+			d.pending--
+			switch msg := msg.(type) {
+			case nil, spinner.TickMsg:
+			case tea.BatchMsg:
+				for _, c := range msg {
+					d.exec(c)
+				}
+			default:
+				d.msg(msg)
+				if d.step > 0 {
+					d.clock.Advance(d.step)
+				}
 			}
+		case <-timeout:
+			d.t.Fatalf("waiting for %s; screen:\n%s", what, d.view(90, 40))
 		}
 	}
 }
@@ -565,19 +579,20 @@ func TestProtectRunFollowsTheBackup(t *testing.T) {
 	}
 	d.step = 2 * time.Second
 	d.msg(protEnter)
-	// The run shows each VM's phases, then the backup job's snapshot phase
-	// with its percent while it runs.
+	// The run shows each VM's phases (the vault discovers VMs only when it
+	// does not know them yet), then the backup job's snapshot phase with
+	// its percent while it runs.
 	var phases []string
 	d.until("the snapshot phase", func(m protectStep) bool {
 		v := ansi.Strip(m.View(120, 40))
-		for _, p := range []string{"asking Azure Backup whether the VM can be protected", "the vault is discovering the VMs", "turning on protection"} {
+		for _, p := range []string{"asking Azure Backup whether the VM can be protected", "turning on protection"} {
 			if strings.Contains(v, p) && !slices.Contains(phases, p) {
 				phases = append(phases, p)
 			}
 		}
 		return m.phase == protectRunning && protSnapshotLine.MatchString(v)
 	})
-	if len(phases) != 3 {
+	if len(phases) != 2 {
 		t.Errorf("phases seen: %q", phases)
 	}
 	if !d.s.(protectStep).InFlight() || d.s.Complete() {
@@ -834,4 +849,101 @@ func TestProtectSmallWindows(t *testing.T) {
 	hs.enter()
 	hs.waitFor("the run's end", func(s snapshot) bool { return strings.Contains(s.view, "rsv-weu-prod") && s.complete && settled(s) })
 	check("the finished run")
+}
+
+// tlAPI is the simulated tenant with web-prod-01 made a Trusted Launch VM:
+// it can be protected only by an Enhanced policy.
+type tlAPI struct{ *azure.Client }
+
+func (a tlAPI) Inventory(ctx context.Context, subs []string, progress func(azure.InventoryProgress)) (*azure.Inventory, error) {
+	inv, err := a.Client.Inventory(ctx, subs, progress)
+	if inv != nil {
+		for i := range inv.VMs {
+			if inv.VMs[i].Name == "web-prod-01" {
+				inv.VMs[i].SecurityType = "TrustedLaunch"
+			}
+		}
+	}
+	return inv, err
+}
+
+// A Trusted Launch VM in the plan: Enhanced is recommended and chosen
+// first, Standard policies are marked unsuitable (and refused) with why,
+// and the one-way move to Enhanced is said.
+func TestProtectRecommendsEnhanced(t *testing.T) {
+	clock := newProtClock()
+	_, cl := simClient(t, 0, clock.Now, nil)
+	api := tlAPI{cl}
+	sess := protSession(t, protPlan(t, api, protVMs...))
+	d := newProtModel(t, "en", sess, api, clock)
+	d.activate()
+	m := d.s.(protectStep)
+	if m.choice != "EnhancedPolicy" {
+		t.Errorf("the Enhanced policy should be chosen first, got %q", m.choice)
+	}
+	v := strings.Join(strings.Fields(d.view(200, 40)), " ")
+	for _, want := range []string{"An Enhanced policy is needed: web-prod-01 (Trusted Launch).", "✗ Standard",
+		"Enhanced is one way: a VM moved from a Standard to an Enhanced policy can never move back"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("missing %q:\n%s", want, d.view(200, 40))
+		}
+	}
+	d.key(tea.KeyPressMsg{Code: tea.KeyUp})
+	v = strings.Join(strings.Fields(d.view(200, 40)), " ")
+	if !strings.Contains(v, "Not for these VMs: only an Enhanced policy can protect web-prod-01 (Trusted Launch).") {
+		t.Errorf("DefaultPolicy should say why it does not fit:\n%s", d.view(200, 40))
+	}
+	d.key(protEnter)
+	if m := d.s.(protectStep); m.page != protPolicies || m.choice != "EnhancedPolicy" {
+		t.Errorf("a Standard policy must be refused: page %v choice %q", m.page, m.choice)
+	}
+	if v := strings.Join(strings.Fields(d.view(200, 40)), " "); !strings.Contains(v, "DefaultPolicy is a Standard policy, and some of the plan's VMs") {
+		t.Errorf("the refusal should say why:\n%s", d.view(200, 40))
+	}
+	// A new policy starts as Enhanced.
+	d.key(protDown)
+	d.key(protDown)
+	d.key(protEnter)
+	if f := d.s.(protectStep).form; policyTypes[f.typ] != PolicyEnhanced {
+		t.Errorf("the new policy should start Enhanced: %s", policyTypes[f.typ])
+	}
+}
+
+// A failed backup asks what to do (retry, skip or stop, forwarded to the
+// run view); the finished run explains the failure.
+func TestProtectFailureAsks(t *testing.T) {
+	clock := newProtClock()
+	_, api := simClient(t, 0, clock.Now, nil)
+	sess := protSession(t, protPlan(t, api, "app-noagent-01"))
+	d := newProtModel(t, "en", sess, api, clock)
+	d.activate()
+	d.key(protEnter)
+	d.key(protEnter)
+	d.until("the review", func(m protectStep) bool { return m.rstate == stateReady })
+	d.msg(protEnter)
+	m := d.until("the question", func(m protectStep) bool { return m.view.Asking() })
+	if !slicesHasKey(m.Keys(), "r") || !slicesHasKey(m.Keys(), "s") || !slicesHasKey(m.Keys(), "x") || !m.InFlight() {
+		t.Fatalf("keys while asking: %v", m.Keys())
+	}
+	if v := strings.Join(strings.Fields(d.view(120, 40)), " "); !strings.Contains(v, "Press r to try this change again") {
+		t.Errorf("the question should be on screen:\n%s", d.view(120, 40))
+	}
+	d.msg(tea.KeyPressMsg{Code: 's', Text: "s"})
+	m = d.until("the run's end", func(m protectStep) bool { return m.phase == protectFinished })
+	if m.out.Count(RunSkipped) == 0 {
+		t.Errorf("the failed change should be skipped: %v", m.out.States)
+	}
+	if len(sess.Runs) != 1 || sess.Runs[0].Phase != "protect" {
+		t.Errorf("runs: %+v", sess.Runs)
+	}
+	var what string
+	for _, e := range m.out.Errs {
+		if e != nil {
+			what, _, _ = Explain(e).Text(translator(t, "en"))
+		}
+	}
+	v := strings.Join(strings.Fields(d.view(100, 60)), " ")
+	if what == "" || !strings.Contains(v, strings.Join(strings.Fields(what), " ")) || !strings.Contains(v, "1 change was not made") {
+		t.Errorf("the finished run should explain the failure (%s):\n%s", what, d.view(100, 60))
+	}
 }
