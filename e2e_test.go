@@ -147,18 +147,27 @@ func TestEndToEndCtrlCExits130(t *testing.T) {
 	s.waitFor("BACKUPREADY-EXIT=130")
 }
 
-// TestEndToEndScopeToSavedPlan goes, in each language, from sign-in to a plan
-// saved by Review (a new vault in japaneast), then checks that
-// `apply --plan FILE --dry-run` lists the same plan's changes from the file.
-func TestEndToEndScopeToSavedPlan(t *testing.T) {
+// TestEndToEndScopeToSummary goes, in each language, through the whole
+// demo wizard: sign-in and scope, preflight, a new vault in japaneast,
+// redundancy, Review (the plan saved), Apply (the vault created in the
+// simulated Azure), Protect (DefaultPolicy and a first backup), Summary (a
+// Markdown report exported), then quits. The simulated tenant is kept in a
+// --sim-state file, so that `apply --plan FILE --dry-run --json` afterwards
+// finds every change of the saved plan already made.
+func TestEndToEndScopeToSummary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
 	bin := buildBinary(t)
 	for _, lang := range ui.Languages {
 		t.Run(lang, func(t *testing.T) {
+			tr, err := ui.NewTranslator(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
 			dir := t.TempDir()
-			cmd := fmt.Sprintf("cd %s && %s --demo --lang %s; echo BACKUPREADY-EXIT=$?; sleep 30", dir, bin, lang)
+			scenario, state := fastScenario(t, "1s"), filepath.Join(dir, "state.json")
+			cmd := fmt.Sprintf("cd %s && %s --scenario %s --sim-state %s --lang %s; echo BACKUPREADY-EXIT=$?; sleep 30", dir, bin, scenario, state, lang)
 			s := startTmux(t, 100, 30, cmd)
 			s.waitFor("trainer@contoso.example", "Contoso Production", "Contoso 研发测试")
 			s.keys("a", "Enter")
@@ -176,27 +185,32 @@ func TestEndToEndScopeToSavedPlan(t *testing.T) {
 			s.waitFor("›  4")
 			s.keys("Tab", "Tab", "Tab")
 			// Review, once Azure has been read: the planned vault and its changes.
-			tr, err := ui.NewTranslator(lang)
-			if err != nil {
-				t.Fatal(err)
-			}
 			s.waitFor("›  7", "rsv-backup-japaneast", "+ "+tr.T("change.kind.create"))
-			s.keys("Enter") // confirm: saves the plan, changes nothing
+			s.keys("Enter") // confirm: saves the plan
 			plan := filepath.Join(dir, "backupready-plan.yaml")
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				if _, err := os.Stat(plan); err == nil {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no plan saved; screen:\n%s", s.screen())
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			waitForFile(t, plan, "rsv-backup-japaneast", 30*time.Second)
+
+			// Apply: the group and the vault are created in the simulated Azure.
+			s.keys("Tab")
+			s.waitFor("›  8", firstLine(tr.T("apply.next.protect", "Next", "tab")))
+			// Protect: DefaultPolicy, back up now, the short review, the run.
+			s.keys("Tab")
+			s.waitFor("›  9", "DefaultPolicy", "EnhancedPolicy")
+			s.keys("Enter") // DefaultPolicy
+			s.waitFor(firstLine(tr.T("protect.options.heading", "Policy", "DefaultPolicy")))
+			s.keys("Enter") // to the review
+			s.waitFor(firstLine(tr.T("protect.review.heading", "Vault", "rsv-backup-japaneast")))
+			s.keys("Enter") // confirm and start
+			s.waitFor(firstLine(tr.T("protect.heading.finished", "Vault", "rsv-backup-japaneast")))
+			// Summary: what changed, with the report exported.
+			s.keys("Tab")
+			s.waitFor("› 10", firstLine(tr.T("summary.changed.heading", "Count", 4)))
+			s.keys("m")
+			waitForFile(t, filepath.Join(dir, "backupready-report.md"), "rsv-backup-japaneast", 30*time.Second)
 			s.keys("q")
 			s.waitFor("BACKUPREADY-EXIT=0")
 
-			out, err := exec.Command(bin, "apply", "--demo", "--plan", plan, "--dry-run", "--json").Output()
+			out, err := exec.Command(bin, "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--dry-run", "--json").Output()
 			if err != nil {
 				t.Fatalf("apply --dry-run: %v", err)
 			}
@@ -210,10 +224,23 @@ func TestEndToEndScopeToSavedPlan(t *testing.T) {
 			for _, c := range r.Changes {
 				got = append(got, c.Kind+" "+c.Action)
 			}
-			want := "noChange provider.register|create resourceGroup.create|create vault.create|noChange vault.storageType|noChange vm.include"
+			want := "noChange provider.register|noChange resourceGroup.create|noChange vault.create|noChange vault.storageType|noChange vault.policy|noChange vm.include|noChange vm.protect|noChange vm.backupNow"
 			if strings.Join(got, "|") != want {
-				t.Fatalf("dry run of the saved plan:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+				t.Fatalf("dry run of the saved plan after the wizard:\n%s\nwant\n%s", strings.Join(got, "|"), want)
 			}
 		})
 	}
+}
+
+// firstLine is the start of a text as it shows on screen before wrapping:
+// its first 20 cells at most, cut at a space where there is one.
+func firstLine(s string) string {
+	out := ""
+	for _, r := range s {
+		if ui.Width(out+string(r)) > 20 {
+			break
+		}
+		out += string(r)
+	}
+	return out
 }

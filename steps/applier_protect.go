@@ -292,10 +292,11 @@ func jobError(j azure.Job) error {
 	for _, d := range j.Errors {
 		if d.Text != "" {
 			e.Code = firstWord(d.Text)
-			e.Message = strings.TrimSpace(d.Title + " " + strings.Join(d.Recommendations, " "))
-			if e.Message == "" || e.Code == "BackupJobFailed" {
-				e.Message = strings.TrimSpace(d.Text + " " + e.Message)
+			parts := append([]string{d.Title}, d.Recommendations...)
+			if e.Code == "BackupJobFailed" {
+				parts = append([]string{d.Text}, parts...)
 			}
+			e.Message = sentences(parts)
 			break
 		}
 	}
@@ -316,4 +317,16 @@ func firstWord(s string) string {
 		return s
 	}
 	return "BackupJobFailed"
+}
+
+// sentences joins texts as sentences ("A. B"), without the final stop,
+// which the catalog's templates add.
+func sentences(parts []string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimRight(strings.TrimSpace(p), "."); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ". ")
 }
