@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -505,5 +506,116 @@ func TestApplyBackupJobFailure(t *testing.T) {
 	// explained with the step that fixes it
 	if p := Explain(err); p.Next != "fix.network" {
 		t.Errorf("next step for a snapshot without network: %s", p.Next)
+	}
+}
+
+// Every kind of write the applier sends meets throttling, a conflict and a
+// server error once each: the run waits them out and still finishes, the
+// journal records every change done, and Azure ends as the plan says.
+func TestApplyEveryWriteSurvivesTransientFaults(t *testing.T) {
+	writes := []struct{ name, match string }{
+		{"provider registration", `POST .*/providers/Microsoft\.RecoveryServices/register\?`},
+		{"resource group", `PUT .*/resourcegroups/rg-backup-new\?`},
+		{"vault", `PUT .*/vaults/rsv-weu-new\?`},
+		{"storage config", `PATCH .*/vaultstorageconfig\?`},
+		{"policy", `PUT .*/backupPolicies/Daily-30\?`},
+		{"pre-validation", `POST .*/backupPreValidateProtection\?`},
+		{"protected item", `PUT .*/protectedItems/`},
+		{"backup now", `POST .*/protectedItems/[^/]+/backup\?`},
+	}
+	faults := []struct {
+		status int
+		code   string
+	}{{429, ""}, {409, "AnotherOperationInProgress"}, {500, ""}}
+	for _, w := range writes {
+		for _, f := range faults {
+			t.Run(fmt.Sprintf("%s %d", w.name, f.status), func(t *testing.T) {
+				sc := sim.Demo()
+				sc.Latency, sc.OperationTime = 0, 0
+				sc.Subscriptions[0].Providers = map[string]string{"Microsoft.RecoveryServices": "NotRegistered"}
+				// azcore retries 429 and 500 itself (3 times): fire more often
+				// than that so the applier's own wait is exercised
+				sc.Faults = []sim.Fault{{Match: "(?i)" + w.match, Status: f.status, Code: f.code, Times: 5}}
+				env := newApplyEnv(t, sc, sim.Options{})
+				p := newVaultPlan()
+				p.VMs = []string{simWebVM}
+				p.Protect = PlanProtect{Enabled: true, Policy: "Daily-30", BackupNow: true, RetainDays: 7,
+					NewPolicy: &PlanPolicy{Type: PolicyStandard, Frequency: FrequencyDaily, Time: "22:30", TimeZone: "UTC", RetentionDays: 30, InstantRestoreDays: 2}}
+				out, cs, events := env.run(t, context.Background(), p, nil)
+				if out.Failed() || out.Stopped {
+					t.Fatalf("outcome %v %v", out.States, out.Errs)
+				}
+				waited := 0
+				for _, e := range events {
+					if e.State == RunWaiting {
+						waited++
+					}
+				}
+				if waited == 0 {
+					t.Error("the fault was not waited out visibly")
+				}
+				j, _ := OpenJournal(env.journal)
+				defer j.Close()
+				for i, c := range cs {
+					if c.Kind != Create && c.Kind != Modify {
+						continue
+					}
+					if last, _ := j.Last(c.Action, c.Target); last.State != JournalDone || out.States[i] != RunDone {
+						t.Errorf("%s: journal %q, state %s", c.Action, last.State, out.States[i])
+					}
+				}
+				item, err := env.api.ProtectedItem(context.Background(), PlanVaultID(p), simWebVM)
+				if err != nil || item == nil || item.PolicyName != "Daily-30" {
+					t.Errorf("protected item after the run: %+v %v", item, err)
+				}
+			})
+		}
+	}
+}
+
+// Enabling protection that Azure accepts and then fails ends that VM's
+// change as failed (its backup is not started), the journal says so, and
+// the other VM is protected.
+func TestApplyProtectOperationFailed(t *testing.T) {
+	sc := sim.Demo()
+	sc.Latency, sc.OperationTime = 0, time.Hour
+	sc.Faults = []sim.Fault{{Match: `(?i)GET .*web-prod-01/operationsStatus/`, FailOperation: true, Code: "UserErrorVmNotInDesirableState", Message: "The VM is not in a state that allows backup.", Times: 1}}
+	env := newApplyEnv(t, sc, sim.Options{})
+	// operations take an hour, so the other VM stays in flight: the run is
+	// cancelled once web-prod-01 has failed
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j, _ := OpenJournal(env.journal)
+	defer j.Close()
+	p := protectPlan(true)
+	cs := env.plan(t, p, j)
+	a := &Applier{API: env.api, Plan: p, Journal: j, PollEvery: time.Millisecond, RetryBase: time.Millisecond}
+	out := a.Run(ctx, cs, func(e ApplyEvent) {
+		if e.State == RunFailed {
+			cancel()
+		}
+	})
+	var failed, backup RunState
+	for i, c := range cs {
+		if c.Target == simWebVM && c.Action == ActionProtect {
+			failed = out.States[i]
+			if e, _ := azure.AsError(out.Errs[i]); e == nil || e.Kind != azure.KindOperation || e.Code != "UserErrorVmNotInDesirableState" {
+				t.Errorf("error: %#v", out.Errs[i])
+			} else if Explain(e).Next != "fix.vm-state" {
+				t.Errorf("explained with %s", Explain(e).Next)
+			}
+		}
+		if c.Target == simWebVM && c.Action == ActionBackupNow {
+			backup = out.States[i]
+		}
+	}
+	if failed != RunFailed || backup != RunSkipped {
+		t.Fatalf("protect %s, backup %s", failed, backup)
+	}
+	if last, _ := j.Last(ActionProtect, simWebVM); last.State != JournalFailed || last.Error == nil || last.Error.Code != "UserErrorVmNotInDesirableState" {
+		t.Errorf("journal: %+v", last)
+	}
+	if last, ok := j.Last(ActionBackupNow, simWebVM); ok {
+		t.Errorf("the backup of a VM whose protection failed was started: %+v", last)
 	}
 }

@@ -327,3 +327,70 @@ func TestKeyMapHelpIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// busyStep is a step with changes running in Azure.
+type busyStep struct {
+	*fakeStep
+	busy bool
+}
+
+func (b *busyStep) InFlight() bool { return b.busy }
+
+// The fake's methods return the fake itself; these keep the wrapper.
+func (b *busyStep) Activate() (Step, tea.Cmd)   { b.fakeStep.Activate(); return b, nil }
+func (b *busyStep) Deactivate() (Step, tea.Cmd) { b.fakeStep.Deactivate(); return b, nil }
+func (b *busyStep) Update(msg tea.Msg) (Step, tea.Cmd) {
+	b.fakeStep.Update(msg)
+	return b, nil
+}
+func (b *busyStep) Back() (Step, tea.Cmd, bool) { _, cmd, h := b.fakeStep.Back(); return b, cmd, h }
+func (b *busyStep) Next() (Step, tea.Cmd, bool) { return b, nil, false }
+
+// With changes in flight, Ctrl+C and q ask first: w keeps waiting, l (or a
+// second Ctrl+C) quits; Back is refused on the busy step. Once nothing is
+// in flight, Ctrl+C quits at once again.
+func TestShellAsksBeforeLeavingChangesRunning(t *testing.T) {
+	for _, lang := range Languages {
+		tr := mustTr(lang)
+		busy := &busyStep{fakeStep: &fakeStep{title: "Apply", done: true}, busy: true}
+		s := NewShell(NewCommon(tr), []Step{&fakeStep{title: "Review", done: true}, busy}, ShellOptions{})
+		s.Init()
+		send(s, tea.WindowSizeMsg{Width: 80, Height: 24}, tab)
+		if s.Current() != 1 {
+			t.Fatal("setup")
+		}
+		if cmd := send(s, ctrlC); cmd != nil {
+			if _, quit := cmd().(tea.InterruptMsg); quit {
+				t.Fatalf("%s: ctrl+c quit with changes in flight", lang)
+			}
+		}
+		if !s.Asking() || !strings.Contains(strings.Join(strings.Fields(ansi.Strip(s.View().Content)), ""), strings.Join(strings.Fields(tr.T("key.leave-running")), "")) {
+			t.Fatalf("%s: no question on screen:\n%s", lang, ansi.Strip(s.View().Content))
+		}
+		assertFits(t, s, 80, 24)
+		send(s, keyPress('w', 0))
+		if s.Asking() {
+			t.Fatalf("%s: w should keep waiting", lang)
+		}
+		send(s, keyPress('q', 0))
+		if !s.Asking() {
+			t.Fatalf("%s: q should ask too", lang)
+		}
+		if cmd := send(s, keyPress('l', 0)); cmd == nil {
+			t.Fatalf("%s: l should quit", lang)
+		} else if _, ok := cmd().(tea.InterruptMsg); !ok {
+			t.Fatalf("%s: l should interrupt, got %T", lang, cmd())
+		}
+		s.asking = false
+		send(s, shiftTab)
+		if s.Current() != 1 || s.Status() != tr.T("shell.back.inflight") {
+			t.Fatalf("%s: Back with changes in flight: step %d status %q", lang, s.Current(), s.Status())
+		}
+		busy.busy = false
+		if cmd := send(s, ctrlC); cmd == nil {
+			t.Fatal("ctrl+c")
+		} else if _, ok := cmd().(tea.InterruptMsg); !ok {
+			t.Fatalf("%s: ctrl+c should quit once nothing is in flight", lang)
+		}
+	}
+}
