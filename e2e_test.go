@@ -169,26 +169,7 @@ func TestEndToEndScopeToSummary(t *testing.T) {
 			scenario, state := fastScenario(t, "1s"), filepath.Join(dir, "state.json")
 			cmd := fmt.Sprintf("cd %s && %s --scenario %s --sim-state %s --lang %s; echo BACKUPREADY-EXIT=$?; sleep 30", dir, bin, scenario, state, lang)
 			s := startTmux(t, 100, 30, cmd)
-			s.waitFor("trainer@contoso.example", "Contoso Production", "Contoso 研发测试")
-			s.keys("a", "Enter")
-			s.waitFor("tokyo-app-01")
-			s.keys("a", "Tab")
-			s.waitFor("fileserver", "legacy-w2003")
-			s.keys("Tab") // vault: the regions
-			s.waitFor("japaneast")
-			s.keys("Down", "Down", "Down", "Enter") // japaneast: no vault there
-			s.waitFor("tokyo-app-01")
-			s.keys("Enter") // create a new one: name and group suggested
-			// Azure's (debounced) name check has answered: the name is free.
-			s.waitFor("✓ rsv-backup-japaneast", "rg-backup-japaneast")
-			s.keys("Tab") // redundancy (a new vault: geo-redundant by default)
-			s.waitFor("›  4")
-			s.keys("Tab", "Tab", "Tab")
-			// Review, once Azure has been read: the planned vault and its changes.
-			s.waitFor("›  7", "rsv-backup-japaneast", "+ "+tr.T("change.kind.create"))
-			s.keys("Enter") // confirm: saves the plan
-			plan := filepath.Join(dir, "backupready-plan.yaml")
-			waitForFile(t, plan, "rsv-backup-japaneast", 30*time.Second)
+			plan := wizardToConfirmedPlan(t, s, tr, dir)
 
 			// Apply: the group and the vault are created in the simulated Azure.
 			s.keys("Tab")
@@ -243,4 +224,73 @@ func firstLine(s string) string {
 		out += string(r)
 	}
 	return out
+}
+
+// wizardToConfirmedPlan drives the demo wizard from sign-in to a confirmed
+// Review: every VM, a new vault in japaneast (its name checked free), the
+// default redundancy; it returns the saved plan's path.
+func wizardToConfirmedPlan(t *testing.T, s *tmuxSession, tr *ui.Translator, dir string) string {
+	t.Helper()
+	s.waitFor("trainer@contoso.example", "Contoso Production", "Contoso 研发测试")
+	s.keys("a", "Enter")
+	s.waitFor("tokyo-app-01")
+	s.keys("a", "Tab")
+	s.waitFor("fileserver", "legacy-w2003")
+	s.keys("Tab") // vault: the regions
+	s.waitFor("japaneast")
+	s.keys("Down", "Down", "Down", "Enter") // japaneast: no vault there
+	s.waitFor("tokyo-app-01")
+	s.keys("Enter") // create a new one: name and group suggested
+	// Azure's (debounced) name check has answered: the name is free.
+	s.waitFor("✓ rsv-backup-japaneast", "rg-backup-japaneast")
+	s.keys("Tab") // redundancy (a new vault: geo-redundant by default)
+	s.waitFor("›  4")
+	s.keys("Tab", "Tab", "Tab")
+	// Review, once Azure has been read: the planned vault and its changes.
+	s.waitFor("›  7", "rsv-backup-japaneast", "+ "+tr.T("change.kind.create"))
+	s.keys("Enter") // confirm: saves the plan
+	plan := filepath.Join(dir, "backupready-plan.yaml")
+	waitForFile(t, plan, "rsv-backup-japaneast", 30*time.Second)
+	return plan
+}
+
+// TestEndToEndLeaveRunning quits the wizard with Ctrl+C while Apply waits
+// for the vault to be created: the wizard asks first, "keep waiting" stays,
+// "leave running" exits 130 and says how to pick the run up; then a
+// headless apply of the same plan finishes without creating the vault again.
+func TestEndToEndLeaveRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin := buildBinary(t)
+	tr, _ := ui.NewTranslator("en")
+	dir := t.TempDir()
+	scenario, state := fastScenario(t, "12s"), filepath.Join(dir, "state.json")
+	cmd := fmt.Sprintf("cd %s && %s --scenario %s --sim-state %s --lang en; echo BACKUPREADY-EXIT=$?; sleep 30", dir, bin, scenario, state)
+	s := startTmux(t, 100, 30, cmd)
+	plan := wizardToConfirmedPlan(t, s, tr, dir)
+	s.keys("Tab") // Apply starts: the vault takes 12 s
+	s.waitFor("›  8", tr.T("apply.note.creating"))
+	s.keys("C-c")
+	s.waitFor(tr.T("key.leave-running"), tr.T("key.keep-waiting"))
+	s.keys("w")
+	s.waitFor(tr.T("apply.note.creating"))
+	s.keys("C-c")
+	s.waitFor(tr.T("key.leave-running"))
+	s.keys("l")
+	s.waitFor("BACKUPREADY-EXIT=130", "backupready apply --plan")
+	journal, _ := os.ReadFile(plan + ".journal")
+	if !strings.Contains(string(journal), `"action":"vault.create"`) || !strings.Contains(string(journal), `"state":"inProgress"`) {
+		t.Fatalf("journal after leaving the vault running:\n%s", journal)
+	}
+	trace := filepath.Join(dir, "trace.tsv")
+	out, err := exec.Command(bin, "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--yes", "--trace", trace).CombinedOutput()
+	if err != nil {
+		t.Fatalf("apply after leaving: %v\n%s", err, out)
+	}
+	for _, w := range traceWrites(t, trace) {
+		if strings.HasPrefix(w, "PUT ") && strings.Contains(w, "/vaults/rsv-backup-japaneast?") {
+			t.Errorf("the vault was created again: %s", w)
+		}
+	}
 }
