@@ -104,12 +104,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
 		return steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width())
 	}
-	pending := 0
-	for _, c := range changes {
-		if c.Kind == steps.Create || c.Kind == steps.Modify {
-			pending++
-		}
-	}
+	pending := steps.PendingCount(changes)
 	if pending > 0 && !o.yes {
 		if ok, err := confirmApply(d, changes, pending, o.json); err != nil || !ok {
 			return err

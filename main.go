@@ -218,6 +218,7 @@ func newRootCmd(d *deps) *cobra.Command {
 	pf.BoolVar(&g.accessible, "accessible", false, tr.T("cli.flag.accessible"))
 	pf.StringVar(&g.trace, "trace", "", tr.T("cli.flag.trace"))
 	root.AddCommand(newCheckCmd(d, nil), newApplyCmd(d, nil), newDemoCmd(d), newVersionCmd(d))
+	root.AddCommand(newGuestCmd(d))
 	return root
 }
 

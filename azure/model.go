@@ -147,6 +147,11 @@ type SecurityRule struct {
 	Destinations []string
 	DestPorts    []string
 	Default      bool // one of Azure's default rules
+	// SourcePorts and Description are filled by SecurityRule (network.go)
+	// and sent by BeginPutSecurityRule (no source ports means "*"); NSG and
+	// the inventory leave them empty.
+	SourcePorts []string
+	Description string
 }
 
 // NSG is a network security group.

@@ -93,6 +93,7 @@ func (o Outcome) Failed() bool { return o.Count(RunFailed) > 0 }
 type ApplyAPI interface {
 	liveAPI
 	protectAPI
+	networkAPI
 	RegisterProvider(ctx context.Context, subscriptionID, namespace string) (string, error)
 	CreateResourceGroup(ctx context.Context, subscriptionID, group, location string) (azure.ResourceGroup, error)
 	BeginCreateVault(ctx context.Context, subscriptionID, group, name, location, resumeToken string) (*azure.Operation, error)
@@ -172,6 +173,22 @@ func (a *Applier) record(e JournalEntry) error {
 		return &azure.Error{Kind: azure.KindUnknown, Op: "write-journal", Code: "JournalNotWritten", Err: err}
 	}
 	return nil
+}
+
+// recordDone records a change done: what it came to (detail) and how long
+// it took since start.
+func (a *Applier) recordDone(c Change, start time.Time, detail string) error {
+	return a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: detail, Seconds: a.now().Sub(start).Seconds()})
+}
+
+// follow records a long-running operation as in progress with its resume
+// token, so that an interrupted run waits on it instead of starting it
+// again, then waits until it ends (see wait).
+func (a *Applier) follow(ctx context.Context, i int, c Change, start time.Time, op *azure.Operation, note string) error {
+	if err := a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalInProgress, ResumeToken: op.ResumeToken()}); err != nil {
+		return err
+	}
+	return a.wait(ctx, i, start, op, note)
 }
 
 // Run carries out changes in order: the preparation (provider, resource
@@ -438,7 +455,7 @@ func (a *Applier) execute(ctx context.Context, i int, c Change, start time.Time)
 		if err != nil {
 			return "", err
 		}
-		return g.Location, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: g.Location, Seconds: a.now().Sub(start).Seconds()})
+		return g.Location, a.recordDone(c, start, g.Location)
 	case ActionVault:
 		return a.createVault(ctx, i, c, start)
 	case ActionStorageType, ActionCrossRegion:
@@ -464,7 +481,10 @@ func (a *Applier) execute(ctx context.Context, i int, c Change, start time.Time)
 		if c.Action == ActionCrossRegion {
 			detail = map[bool]string{true: "on", false: "off"}[got.CrossRegionRestore]
 		}
-		return detail, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: detail, Seconds: a.now().Sub(start).Seconds()})
+		return detail, a.recordDone(c, start, detail)
+	}
+	if c.Action == ActionNSGRule {
+		return a.addNSGRule(ctx, i, c, start)
 	}
 	return a.executeProtect(ctx, i, c, start)
 }
@@ -506,7 +526,7 @@ func (a *Applier) registerProvider(ctx context.Context, i int, c Change, start t
 			return "", err
 		}
 	}
-	return state, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: state, Seconds: a.now().Sub(start).Seconds()})
+	return state, a.recordDone(c, start, state)
 }
 
 // createVault creates the plan's vault, or waits for one being created: a
@@ -529,7 +549,7 @@ func (a *Applier) createVault(ctx context.Context, i int, c Change, start time.T
 		}
 		switch {
 		case v != nil && v.Ready():
-			return v.ID, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: v.ID, Seconds: a.now().Sub(start).Seconds()})
+			return v.ID, a.recordDone(c, start, v.ID)
 		case v != nil && !strings.EqualFold(v.ProvisioningState, "Failed"):
 			return a.waitVault(ctx, i, c, start)
 		}
@@ -542,13 +562,10 @@ func (a *Applier) createVault(ctx context.Context, i int, c Change, start time.T
 			return "", err
 		}
 	}
-	if err := a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalInProgress, ResumeToken: op.ResumeToken()}); err != nil {
+	if err := a.follow(ctx, i, c, start, op, "apply.note.creating"); err != nil {
 		return "", err
 	}
-	if err := a.wait(ctx, i, start, op, "apply.note.creating"); err != nil {
-		return "", err
-	}
-	return c.Target, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: c.Target, Seconds: a.now().Sub(start).Seconds()})
+	return c.Target, a.recordDone(c, start, c.Target)
 }
 
 // waitVault waits for a vault that exists but is still provisioning.
@@ -561,7 +578,7 @@ func (a *Applier) waitVault(ctx context.Context, i int, c Change, start time.Tim
 			return "", err
 		}
 		if v != nil && v.Ready() {
-			return v.ID, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: v.ID, Seconds: a.now().Sub(start).Seconds()})
+			return v.ID, a.recordDone(c, start, v.ID)
 		}
 		if v == nil {
 			return "", &azure.Error{Kind: azure.KindOperation, Op: "create-vault", Code: "VaultDisappeared"}

@@ -76,7 +76,7 @@ func (a *Applier) executeProtect(ctx context.Context, i int, c Change, start tim
 		if err != nil {
 			return "", err
 		}
-		return pol.Name, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: pol.ID, Seconds: a.now().Sub(start).Seconds()})
+		return pol.Name, a.recordDone(c, start, pol.ID)
 	case ActionProtect:
 		return a.protect(ctx, i, c, start)
 	case ActionBackupNow:
@@ -103,7 +103,7 @@ func (a *Applier) protect(ctx context.Context, i int, c Change, start time.Time)
 			return "", err
 		}
 		if item != nil && strings.EqualFold(item.PolicyName, a.Plan.Protect.Policy) {
-			return item.PolicyName, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: item.PolicyName, Seconds: a.now().Sub(start).Seconds()})
+			return item.PolicyName, a.recordDone(c, start, item.PolicyName)
 		}
 	}
 	if op == nil {
@@ -139,13 +139,10 @@ func (a *Applier) protect(ctx context.Context, i int, c Change, start time.Time)
 			return "", err
 		}
 	}
-	if err := a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalInProgress, ResumeToken: op.ResumeToken()}); err != nil {
+	if err := a.follow(ctx, i, c, start, op, "apply.note.protecting"); err != nil {
 		return "", err
 	}
-	if err := a.wait(ctx, i, start, op, "apply.note.protecting"); err != nil {
-		return "", err
-	}
-	return a.Plan.Protect.Policy, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: a.Plan.Protect.Policy, Seconds: a.now().Sub(start).Seconds()})
+	return a.Plan.Protect.Policy, a.recordDone(c, start, a.Plan.Protect.Policy)
 }
 
 // undiscovered reports a protect PUT refused because the vault does not know

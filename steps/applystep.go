@@ -75,7 +75,6 @@ type applyStep struct {
 	journal *Journal
 	changes []Change
 	view    runView
-	started time.Time
 
 	problems []Problem // why nothing runs (applyFailed)
 
@@ -131,13 +130,6 @@ func (m applyStep) Hint() string {
 		return tr.T("apply.hint.failed", "Key", m.keys.retry.Help().Key)
 	}
 	return tr.T("apply.hint.unconfirmed", "Back", m.c.Keys.Back.Help().Key)
-}
-
-func (m applyStep) now() time.Time {
-	if m.run.Now != nil {
-		return m.run.Now()
-	}
-	return time.Now()
 }
 
 // confirmed reports a plan confirmed in Review and saved, so that there is
@@ -238,20 +230,13 @@ func preparation(cs []Change) []Change {
 }
 
 // needsWork reports a change list with something to create or modify.
-func needsWork(cs []Change) bool {
-	for _, c := range cs {
-		if c.Kind == Create || c.Kind == Modify {
-			return true
-		}
-	}
-	return false
-}
+func needsWork(cs []Change) bool { return pendingCount(cs) > 0 }
 
 // notDone lists the changes to make that the run did not finish.
 func notDone(cs []Change, o Outcome) []int {
 	var out []int
 	for i, c := range cs {
-		if c.Kind != Create && c.Kind != Modify {
+		if !changing(c) {
 			continue
 		}
 		if i >= len(o.States) || (o.States[i] != RunDone && o.States[i] != RunNoChange) {
@@ -271,7 +256,7 @@ func (m applyStep) finishNothing(cs []Change) (ui.Step, tea.Cmd) {
 			o.States[i] = RunSkipped
 		}
 	}
-	now := m.now()
+	now := m.run.now()
 	m.changes = cs
 	m.view = newRunView(m.c, 0, cs, m.run.Now)
 	m.sess.Runs = append(m.sess.Runs, RunRecord{Phase: "apply", Changes: cs, Outcome: o, Started: now, Ended: now})
@@ -294,39 +279,16 @@ func (m applyStep) start(msg applyPreparedMsg) (ui.Step, tea.Cmd) {
 	m.runs++
 	m.view = newRunView(m.c, applyRunIDs+m.runs, cs, m.run.Now)
 	var cmd tea.Cmd
-	m.view, cmd = m.view.start(m.sess.Context(), m.run.applier(m.api, m.sess.Plan, msg.journal))
-	m.started = m.now()
+	m.view, cmd = m.view.start(m.sess, "apply", m.run.applier(m.api, m.sess.Plan, msg.journal))
 	m.phase, m.out, m.nothing, m.offset = applyRunning, nil, false, 0
-	n := 0
-	for _, c := range cs {
-		if c.Kind == Create || c.Kind == Modify {
-			n++
-		}
-	}
-	m.sess.Log.Add("apply", m.c.Tr.T("log.apply.started", "Count", n, "Path", msg.journal.Path()))
 	return m, cmd
 }
 
 // finish records the run that just ended: in the session's runs and
 // transcript; then the journal is closed.
 func (m applyStep) finish() (ui.Step, tea.Cmd) {
-	o := *m.view.Outcome()
 	tr := m.c.Tr
-	now := m.now()
-	m.sess.Runs = append(m.sess.Runs, RunRecord{Phase: "apply", Changes: m.changes, Outcome: o, Started: m.started, Ended: now})
-	for i, c := range m.changes {
-		if c.Kind != Create && c.Kind != Modify || i >= len(o.States) {
-			continue
-		}
-		e := ApplyEvent{Index: i, State: o.States[i], Err: o.Errs[i], Elapsed: o.Durations[i], Detail: o.Details[i], Percent: -1}
-		if i < len(m.view.last) && m.view.last[i].State == o.States[i] {
-			e = m.view.last[i]
-		}
-		switch e.State {
-		case RunDone, RunFailed, RunSkipped, RunLeft:
-			m.sess.Log.Add("apply", tr.T("log.apply.change", "Change", ChangeTitle(c, tr), "State", EventText(e, tr, now)))
-		}
-	}
+	o := m.view.record(m.sess, "apply")
 	m.sess.Log.Add("apply", tr.T("log.apply.finished", "Counts", OutcomeCounts(tally(m.changes, o), tr)))
 	j := m.journal
 	m.journal = nil
@@ -397,7 +359,6 @@ func (m applyStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 }
 
 func (m applyStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
-	k := m.c.Keys
 	switch m.phase {
 	case applyRunning:
 		// retry, skip or stop after a failure: the run view's own keys
@@ -409,25 +370,11 @@ func (m applyStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 			return m.prepare(m.reread)
 		}
 	case applyFinished:
-		switch {
-		case key.Matches(km, m.keys.rerun) && m.canRerun():
+		if key.Matches(km, m.keys.rerun) && m.canRerun() {
 			return m.prepare(true)
-		case key.Matches(km, k.Up):
-			m.offset--
-		case key.Matches(km, k.Down):
-			m.offset++
-		case key.Matches(km, k.PageUp):
-			_, page, _ := m.scrolls(m.w, m.h)
-			m.offset -= max(page-1, 1)
-		case key.Matches(km, k.PageDown):
-			_, page, _ := m.scrolls(m.w, m.h)
-			m.offset += max(page-1, 1)
-		case key.Matches(km, k.Home):
-			m.offset = 0
-		case key.Matches(km, k.End):
-			m.offset = 1 << 20
 		}
-		m.offset = m.clamp(m.offset)
+		_, page, _ := m.scrolls(m.w, m.h)
+		m.offset = m.clamp(scrollKey(m.c.Keys, km, m.offset, page))
 	}
 	return m, nil
 }
@@ -515,17 +462,12 @@ func (m applyStep) headLines(w int) []string {
 // not fit.
 func (m applyStep) finishedView(w, h int) string {
 	head, body, foot := m.finishedLayout(w, h)
-	lines := head
 	n := max(h-len(head)-len(foot), 1)
 	if len(body) <= n {
 		// what comes next right under the run, not at the bottom of a tall window
-		return strings.Join(append(append(lines, body...), foot...), "\n")
+		return strings.Join(append(append(head, body...), foot...), "\n")
 	}
-	n = max(n-1, 1)
-	off := max(0, min(m.offset, len(body)-n))
-	lines = append(lines, body[off:off+n]...)
-	pos := m.c.Tr.T("apply.position", "From", off+1, "To", off+n, "Total", len(body))
-	lines = append(lines, m.c.Styles.App.Faint.Render(ui.Truncate(pos, w)))
+	lines := append(head, scrolled(m.c, body, m.offset, n, w, "apply.position")...)
 	return ui.Frame(strings.Join(lines, "\n"), w, max(h-len(foot), 0)) + "\n" + strings.Join(foot, "\n")
 }
 
@@ -553,19 +495,12 @@ func (m applyStep) finishedLayout(w, h int) (head, body, foot []string) {
 
 // finishedHead is the heading and the tally.
 func (m applyStep) finishedHead(w int) []string {
-	st := m.c.Styles
 	head := m.headLines(w)
 	if m.out == nil || m.nothing {
 		return head
 	}
-	style := "ok"
-	switch {
-	case m.out.Failed():
-		style = "blocked"
-	case len(notDone(m.changes, *m.out)) > 0 || m.out.Count(RunLeft) > 0:
-		style = "warn"
-	}
-	return append(head, st.Verdict[style].Render(ui.Truncate(OutcomeCounts(tally(m.changes, *m.out), m.c.Tr), w)))
+	style := m.c.Styles.Verdict[outcomeStyle(m.changes, *m.out)]
+	return append(head, style.Render(ui.Truncate(OutcomeCounts(tally(m.changes, *m.out), m.c.Tr), w)))
 }
 
 // tally is the outcome as the tally counts it: the VMs the plan leaves out
@@ -620,13 +555,7 @@ func (m applyStep) listLines(w int) []string {
 	out := []string{""}
 	out = append(out, m.view.View(w, 1<<16)...)
 	o := *m.out
-	for i, s := range o.States {
-		if s != RunFailed || i >= len(m.changes) || o.Errs[i] == nil {
-			continue
-		}
-		out = append(out, "", st.App.Error.Render(ui.Truncate(ChangeTitle(m.changes[i], tr), w)))
-		out = append(out, problemLines(m.c, Explain(o.Errs[i]), w)...)
-	}
+	out = append(out, failureLines(m.c, m.changes, o, w, false)...)
 	if n := o.Count(RunLeft); n > 0 {
 		out = append(out, "")
 		out = append(out, wrapStyled(tr.T("apply.left", "Count", n, "Key", m.keys.rerun.Help().Key), w, st.Verdict["warn"])...)

@@ -5,16 +5,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/azure/sim"
@@ -475,41 +472,11 @@ func TestApplyLeavesProtectionToProtect(t *testing.T) {
 // spinner shows one frame and the goldens do not depend on timing.
 func newApplyHarness(t *testing.T, api ApplyAPI, lang string, sess *Session, now func() time.Time, w, h int) *harness {
 	t.Helper()
-	tr := translator(t, lang)
-	c := ui.NewCommon(tr)
-	var steps []ui.Step
-	for i, id := range stepIDs {
-		switch {
-		case id == "apply":
-			steps = append(steps, newApplyStep(c, sess, api, testRun(now)))
-		case i < 7:
-			steps = append(steps, doneStep{newNotBuiltStep(c, id)})
-		default:
-			steps = append(steps, newNotBuiltStep(c, id))
-		}
-	}
-	shell := ui.NewShell(c, steps, ui.ShellOptions{Badge: tr.T("shell.demo.badge"), BadgeShort: tr.T("shell.demo.short")})
-	hs := &harness{t: t, w: w, h: h}
-	var once sync.Once
-	hs.tm = teatest.NewTestModel(t, shell,
-		teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(
-			tea.WithColorProfile(colorprofile.Ascii),
-			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=C.UTF-8"}),
-			tea.WithFilter(func(m tea.Model, msg tea.Msg) tea.Msg {
-				if _, ok := msg.(spinner.TickMsg); ok {
-					return nil
-				}
-				return hs.filter(m, msg)
-			}),
-		),
-	)
-	t.Cleanup(func() { once.Do(func() { _ = hs.tm.Quit() }) })
-	for i := 0; i < 7; i++ {
-		hs.next()
-	}
-	hs.waitFor("the apply step", func(s snapshot) bool { return s.current == 7 })
-	return hs
+	build := func(c *ui.Common) ui.Step { return newApplyStep(c, sess, api, testRun(now)) }
+	return newStepHarness(t, lang, "apply", w, h, build, func(msg tea.Msg) bool {
+		_, tick := msg.(spinner.TickMsg)
+		return tick
+	})
 }
 
 // Running: the resource group done, the vault being created (operations

@@ -1,17 +1,10 @@
 package steps
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
-
-	tea "charm.land/bubbletea/v2"
-	"github.com/google/renameio/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
@@ -44,27 +37,6 @@ func redactSecrets(s string) string {
 		s = re.ReplaceAllString(s, "[redacted]")
 	}
 	return s
-}
-
-// writeExport writes data to path atomically (renameio); an existing file
-// is replaced only when replace is set.
-func writeExport(act summaryAct, path string, data []byte, replace bool) tea.Cmd {
-	return func() tea.Msg {
-		if abs, err := filepath.Abs(path); err == nil {
-			path = abs
-		}
-		if !replace {
-			if _, err := os.Stat(path); err == nil {
-				return summaryWrittenMsg{act: act, path: path, exists: true}
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				return summaryWrittenMsg{act: act, path: path, err: err}
-			}
-		}
-		if err := renameio.WriteFile(path, data, 0o644); err != nil {
-			return summaryWrittenMsg{act: act, path: path, err: err}
-		}
-		return summaryWrittenMsg{act: act, path: path}
-	}
 }
 
 // ---- Markdown ----

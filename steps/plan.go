@@ -686,6 +686,27 @@ func (d *planDecoder) plain(n ast.Node, path string) (ast.Node, *PlanError) {
 	return nil, nil
 }
 
+// entries decodes f as a list and hands each entry to each, in order, with
+// its path: the entry's plain node, or nil for an empty entry (each may
+// then point at the list, seq).
+func (d *planDecoder) entries(f *field, each func(seq *ast.SequenceNode, n ast.Node, path string) *PlanError) *PlanError {
+	seq, ok := f.value.(*ast.SequenceNode)
+	if !ok {
+		return d.typeErr(f.value, f.path, "list")
+	}
+	for i, n := range seq.Values {
+		path := fmt.Sprintf("%s[%d]", f.path, i)
+		n, err := d.plain(n, path)
+		if err != nil {
+			return err
+		}
+		if err := each(seq, n, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // mapping decodes n as a mapping whose keys must be in known.
 func (d *planDecoder) mapping(at, n ast.Node, path string, known []string) (*section, *PlanError) {
 	n, err := d.plain(n, path)
@@ -1238,27 +1259,22 @@ func (d *planDecoder) proxy(f *field) (*PlanProxy, *PlanError) {
 	}
 	p.Port = port
 	if g := s.get("noProxy"); g != nil {
-		seq, ok := g.value.(*ast.SequenceNode)
-		if !ok {
-			return nil, d.typeErr(g.value, g.path, "list")
-		}
-		for i, n := range seq.Values {
-			path := fmt.Sprintf("%s[%d]", g.path, i)
-			n, err := d.plain(n, path)
-			if err != nil {
-				return nil, err
-			}
+		err = d.entries(g, func(seq *ast.SequenceNode, n ast.Node, path string) *PlanError {
 			if n == nil {
-				return nil, d.errAt(seq, path, "plan.err.proxy.no-proxy", "Got", "")
+				return d.errAt(seq, path, "plan.err.proxy.no-proxy", "Got", "")
 			}
 			v, err := d.str(&field{key: n, value: n, path: path})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if !validNoProxy(v) {
-				return nil, d.errAt(n, path, "plan.err.proxy.no-proxy", "Got", v)
+				return d.errAt(n, path, "plan.err.proxy.no-proxy", "Got", v)
 			}
 			p.NoProxy = append(p.NoProxy, v)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return p, nil
@@ -1348,24 +1364,23 @@ func (d *planDecoder) newPolicy(f *field) (*PlanPolicy, *PlanError) {
 	}
 	var days []ast.Node // the weekdays entries, for positions
 	if g := s.get("weekdays"); g != nil {
-		seq, ok := g.value.(*ast.SequenceNode)
-		if !ok {
-			return nil, d.typeErr(g.value, g.path, "list")
-		}
-		for i, n := range seq.Values {
-			path := fmt.Sprintf("%s[%d]", g.path, i)
-			n, err := d.plain(n, path)
-			if err != nil {
-				return nil, err
-			}
+		err = d.entries(g, func(seq *ast.SequenceNode, n ast.Node, path string) *PlanError {
 			day := ""
 			if n == nil {
 				n = seq // an empty entry: point at the list
-			} else if day, err = d.str(&field{key: n, value: n, path: path}); err != nil {
-				return nil, err
+			} else {
+				v, err := d.str(&field{key: n, value: n, path: path})
+				if err != nil {
+					return err
+				}
+				day = v
 			}
 			days = append(days, n)
 			p.Weekdays = append(p.Weekdays, day)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	// check is what ValidatePlanPolicy sees: p, but with written keys whose

@@ -57,6 +57,9 @@ type LiveState struct {
 	ResourceGroupExists bool
 	Vault               *LiveVault           // nil: no vault of that name in that group
 	VMs                 map[string]*azure.VM // the plan subscription's VMs, by lower-cased id
+	// Inventory is the subscription's fleet as read (NSGs and subnets for
+	// the network changes); nil in planner tests that need none.
+	Inventory *azure.Inventory
 	// Policies are the vault's AzureIaasVM backup policies; nil when not
 	// read (no vault yet, or the plan does not protect).
 	Policies []azure.Policy
@@ -207,6 +210,11 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 	if p.Protect.Enabled {
 		out = append(out, policyChange(p, live, vaultID, region, &conflicts))
 	}
+	type vmChange struct {
+		vm *azure.VM
+		c  Change
+	}
+	var planned []vmChange
 	ids := append([]string(nil), p.VMs...)
 	sort.Slice(ids, func(i, j int) bool { return strings.ToLower(ids[i]) < strings.ToLower(ids[j]) })
 	for _, id := range ids {
@@ -235,9 +243,20 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 		default:
 			c.Kind, c.Reason = NoChange, "change.reason.vm-ready"
 		}
-		out = append(out, c)
-		if p.Protect.Enabled && c.Kind == NoChange {
-			out = append(out, protectChanges(p, live, vm, vaultID, region, &conflicts)...)
+		planned = append(planned, vmChange{vm, c})
+	}
+	// the network before the VMs: their backups need the path open
+	var included []*azure.VM
+	for _, x := range planned {
+		if x.c.Kind == NoChange {
+			included = append(included, x.vm)
+		}
+	}
+	out = append(out, networkChanges(p, live, included, region, &conflicts)...)
+	for _, x := range planned {
+		out = append(out, x.c)
+		if p.Protect.Enabled && x.c.Kind == NoChange {
+			out = append(out, protectChanges(p, live, x.vm, vaultID, region, &conflicts)...)
 		}
 	}
 	if len(conflicts) > 0 {
@@ -357,6 +376,7 @@ func ReadLiveState(ctx context.Context, api liveAPI, p *Plan) (LiveState, error)
 	if err != nil {
 		return live, err
 	}
+	live.Inventory = inv
 	live.VMs = make(map[string]*azure.VM, len(inv.VMs))
 	for i := range inv.VMs {
 		vm := &inv.VMs[i]

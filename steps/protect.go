@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -659,7 +658,6 @@ type protectStep struct {
 	path    string // where the plan was saved
 	view    runView
 	runList []Change
-	started time.Time
 	out     *Outcome
 }
 
@@ -724,13 +722,6 @@ func (m protectStep) Capturing() bool {
 		return m.retain.Focused()
 	}
 	return false
-}
-
-func (m protectStep) now() time.Time {
-	if m.run.Now != nil {
-		return m.run.Now()
-	}
-	return time.Now()
 }
 
 // planKey names the plan's vault and VMs: choices about another vault or
@@ -1376,48 +1367,23 @@ func (m protectStep) save(gen int) tea.Cmd {
 
 // start begins the run once the plan is saved and the journal open.
 func (m protectStep) start(msg protectSavedMsg) (ui.Step, tea.Cmd) {
-	tr := m.c.Tr
 	m.journal, m.path = msg.journal, msg.path
 	m.sess.PlanPath = msg.path
+	m.sess.Log.Add("protect", m.c.Tr.T("log.protect.confirmed", "Policy", m.sess.Plan.Protect.Policy, "Path", msg.path))
 	m.runs++
 	m.runList = m.changes
 	m.view = newRunView(m.c, protectRunIDs+m.runs, m.runList, m.run.Now)
 	var cmd tea.Cmd
-	m.view, cmd = m.view.start(m.sess.Context(), m.run.applier(m.api, m.sess.Plan, msg.journal))
-	m.started = m.now()
+	m.view, cmd = m.view.start(m.sess, "protect", m.run.applier(m.api, m.sess.Plan, msg.journal))
 	m.phase, m.out, m.offset = protectRunning, nil, 0
-	n := 0
-	for _, c := range m.runList {
-		if c.Kind == Create || c.Kind == Modify {
-			n++
-		}
-	}
-	pr := m.sess.Plan.Protect
-	m.sess.Log.Add("protect", tr.T("log.protect.confirmed", "Policy", pr.Policy, "Path", msg.path))
-	m.sess.Log.Add("protect", tr.T("log.protect.started", "Count", n, "Path", msg.journal.Path()))
 	return m, cmd
 }
 
 // finish records the run that just ended, in the session's runs and
 // transcript, and closes the journal.
 func (m protectStep) finish() (ui.Step, tea.Cmd) {
-	o := *m.view.Outcome()
 	tr := m.c.Tr
-	now := m.now()
-	m.sess.Runs = append(m.sess.Runs, RunRecord{Phase: "protect", Changes: m.runList, Outcome: o, Started: m.started, Ended: now})
-	for i, c := range m.runList {
-		if c.Kind != Create && c.Kind != Modify || i >= len(o.States) {
-			continue
-		}
-		e := ApplyEvent{Index: i, State: o.States[i], Err: o.Errs[i], Elapsed: o.Durations[i], Detail: o.Details[i], Percent: -1}
-		if i < len(m.view.last) && m.view.last[i].State == o.States[i] {
-			e = m.view.last[i]
-		}
-		switch e.State {
-		case RunDone, RunFailed, RunSkipped, RunLeft:
-			m.sess.Log.Add("protect", tr.T("log.protect.change", "Change", ChangeTitle(c, tr), "State", EventText(e, tr, now)))
-		}
-	}
+	o := m.view.record(m.sess, "protect")
 	m.sess.Log.Add("protect", tr.T("log.protect.finished", "Counts", OutcomeCounts(o, tr)))
 	j := m.journal
 	m.journal = nil
@@ -1516,23 +1482,7 @@ func (m protectStep) Keys() []key.Binding {
 
 // scroll moves a scrolled list for a key.
 func (m protectStep) scroll(km tea.KeyPressMsg, off int) int {
-	k := m.c.Keys
-	page := max(m.listHeight(), 1)
-	switch {
-	case key.Matches(km, k.Up):
-		off--
-	case key.Matches(km, k.Down):
-		off++
-	case key.Matches(km, k.PageUp):
-		off -= max(page-1, 1)
-	case key.Matches(km, k.PageDown):
-		off += max(page-1, 1)
-	case key.Matches(km, k.Home):
-		off = 0
-	case key.Matches(km, k.End):
-		off = 1 << 20
-	}
-	return m.clamp(off)
+	return m.clamp(scrollKey(m.c.Keys, km, off, m.listHeight()))
 }
 
 // ---- drawing ----
@@ -2005,11 +1955,7 @@ func (m protectStep) reviewHead(w int) []string {
 		for _, c := range m.changes {
 			counts[c.Kind]++
 		}
-		var parts []string
-		for _, k := range changeKinds {
-			parts = append(parts, st.Verdict[kindStyle[k]].Render(changeGlyph(k)+" "+tr.T("change.kind."+string(k)))+" "+strconv.Itoa(counts[k]))
-		}
-		out = append(out, ui.Truncate(strings.Join(parts, st.App.Muted.Render(" · ")), w))
+		out = append(out, kindCounts(m.c, counts, w))
 	}
 	return out
 }
@@ -2049,32 +1995,13 @@ func (m protectStep) reviewLines(w int) []string {
 		out = append(out, "")
 		out = append(out, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"), tr.T("protect.review.pending", "Count", m.pending, "Back", m.c.Keys.Back.Help().Key), w, st.App.Text)...)
 	}
-	wordW := 0
-	for _, k := range changeKinds {
-		wordW = max(wordW, ui.Width(tr.T("change.kind."+string(k))))
-	}
+	list := newChangeList(m.c)
 	change := func(c Change, indent int, what string) {
-		word := tr.T("change.kind." + string(c.Kind))
-		cell := changeGlyph(c.Kind) + " " + word + strings.Repeat(" ", wordW-ui.Width(word)) + "  "
-		cw := ui.Width(cell)
 		text := what
 		if c.From != "" && c.To != "" && c.From != c.To {
 			text += "  " + tr.T("changes.fromto", "From", c.From, "To", c.To)
 		}
-		if c.Irreversible {
-			text += "  " + tr.T("changes.irreversible")
-		}
-		pad := strings.Repeat(" ", indent)
-		for i, l := range hang("", 0, text, w-indent-cw) {
-			if i == 0 {
-				out = append(out, pad+st.Verdict[kindStyle[c.Kind]].Render(cell)+l)
-			} else {
-				out = append(out, strings.Repeat(" ", indent+cw)+l)
-			}
-		}
-		for _, l := range ui.Wrap(tr.T(c.Reason, c.Args...), max(w-indent-cw, 8)) {
-			out = append(out, strings.Repeat(" ", indent+cw)+st.App.Faint.Render(l))
-		}
+		out = append(out, list.lines(c, indent, text, true, w)...)
 	}
 	var vmOrder []string
 	byVM := map[string][]Change{}
@@ -2153,22 +2080,9 @@ func (m protectStep) reviewView(w, h int) string {
 			lines = append(lines, "", st.App.Muted.Render(ui.Truncate(tr.T("scope.retry"), w)))
 		}
 	default:
-		lines = append(lines, m.scrolled(m.reviewLines(w), max(h-len(head)-len(foot), 1), w)...)
+		lines = append(lines, scrolled(m.c, m.reviewLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "protect.position")...)
 	}
 	return ui.Frame(strings.Join(lines, "\n"), w, max(h-len(foot), 0)) + "\n" + strings.Join(foot, "\n")
-}
-
-// scrolled is the part of body from the offset that fits in n lines, with
-// the position line when it does not all fit.
-func (m protectStep) scrolled(body []string, n, w int) []string {
-	if len(body) <= n {
-		return body
-	}
-	n = max(n-1, 1)
-	off := max(0, min(m.offset, len(body)-n))
-	out := append([]string(nil), body[off:off+n]...)
-	pos := m.c.Tr.T("protect.position", "From", off+1, "To", off+n, "Total", len(body))
-	return append(out, m.c.Styles.App.Faint.Render(ui.Truncate(pos, w)))
 }
 
 // listHeight is how many lines the scrolled part of the page gets.
@@ -2196,29 +2110,19 @@ func (m protectStep) clamp(off int) int {
 	default:
 		return 0
 	}
-	visible := m.listHeight()
-	if total > visible {
-		visible--
-	}
-	return max(0, min(off, total-max(visible, 1)))
+	return clampScroll(off, total, m.listHeight())
 }
 
 // ---- the finished run ----
 
 func (m protectStep) finishedHead(w int) []string {
-	tr, st := m.c.Tr, m.c.Styles
+	tr := m.c.Tr
 	head := m.headLines(w, tr.T("protect.heading.finished", "Vault", m.sess.Plan.Vault.Name))
 	if m.out == nil {
 		return head
 	}
-	style := "ok"
-	switch {
-	case m.out.Failed():
-		style = "blocked"
-	case len(notDone(m.runList, *m.out)) > 0 || m.out.Count(RunLeft) > 0:
-		style = "warn"
-	}
-	return append(head, st.Verdict[style].Render(ui.Truncate(OutcomeCounts(*m.out, tr), w)))
+	style := m.c.Styles.Verdict[outcomeStyle(m.runList, *m.out)]
+	return append(head, style.Render(ui.Truncate(OutcomeCounts(*m.out, tr), w)))
 }
 
 // finishedLines are the run's changes, every failure explained, and what
@@ -2231,15 +2135,9 @@ func (m protectStep) finishedLines(w int) []string {
 	o := *m.out
 	out := []string{""}
 	out = append(out, m.view.View(w, 1<<16)...)
-	for i, s := range o.States {
-		// A failure the user skipped is explained as well as one that
-		// stopped the run.
-		if (s != RunFailed && s != RunSkipped) || i >= len(m.runList) || o.Errs[i] == nil {
-			continue
-		}
-		out = append(out, "", st.App.Error.Render(ui.Truncate(ChangeTitle(m.runList[i], tr), w)))
-		out = append(out, problemLines(m.c, Explain(o.Errs[i]), w)...)
-	}
+	// A failure the user skipped is explained as well as one that stopped
+	// the run.
+	out = append(out, failureLines(m.c, m.runList, o, w, true)...)
 	backups := 0
 	for i, c := range m.runList {
 		if c.Action == ActionBackupNow && i < len(o.States) && o.States[i] == RunDone {
@@ -2276,6 +2174,6 @@ func (m protectStep) finishedFoot(w int) []string {
 
 func (m protectStep) finishedView(w, h int) string {
 	head, foot := m.finishedHead(w), m.finishedFoot(w)
-	lines := append(head, m.scrolled(m.finishedLines(w), max(h-len(head)-len(foot), 1), w)...)
+	lines := append(head, scrolled(m.c, m.finishedLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "protect.position")...)
 	return ui.Frame(strings.Join(lines, "\n"), w, max(h-len(foot), 0)) + "\n" + strings.Join(foot, "\n")
 }

@@ -14,10 +14,8 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
@@ -262,6 +260,19 @@ type protDriver struct {
 	pending int
 }
 
+// protectOn drives Protect, in English, on a fresh simulated demo tenant
+// whose operations take opTime on a clock of its own, for a plan of the
+// named VMs; the step is activated, so Azure has been read.
+func protectOn(t *testing.T, opTime time.Duration, vms ...string) (*protDriver, *Session, *azure.Client) {
+	t.Helper()
+	clock := newProtClock()
+	_, api := simClient(t, opTime, clock.Now, nil)
+	sess := protSession(t, protPlan(t, api, vms...))
+	d := newProtModel(t, "en", sess, api, clock)
+	d.activate()
+	return d, sess, api
+}
+
 func newProtModel(t *testing.T, lang string, sess *Session, api ApplyAPI, clock *protClock) *protDriver {
 	t.Helper()
 	run := RunOptions{PollEvery: time.Millisecond, RetryBase: time.Millisecond, Now: clock.Now}
@@ -362,11 +373,7 @@ func protSession(t *testing.T, p *Plan) *Session {
 // The policy page lists the vault's VM policies with their schedules and
 // retention in words, and recommends nothing special for standard VMs.
 func TestProtectPolicyList(t *testing.T) {
-	clock := newProtClock()
-	_, api := simClient(t, 0, clock.Now, nil)
-	sess := protSession(t, protPlan(t, api, protVMs...))
-	d := newProtModel(t, "en", sess, api, clock)
-	d.activate()
+	d, sess, _ := protectOn(t, 0, protVMs...)
 	m := d.s.(protectStep)
 	if m.read != stateReady || len(m.policies) < 2 {
 		t.Fatalf("read %v, policies %+v", m.read, m.policies)
@@ -430,11 +437,7 @@ func openProtForm(t *testing.T, d *protDriver) {
 // words; a bad time is refused, a good one accepted, and the policy is
 // created in the vault when the review is confirmed.
 func TestProtectNewPolicyForm(t *testing.T) {
-	clock := newProtClock()
-	_, api := simClient(t, 0, clock.Now, nil)
-	sess := protSession(t, protPlan(t, api, "web-prod-01"))
-	d := newProtModel(t, "en", sess, api, clock)
-	d.activate()
+	d, sess, api := protectOn(t, 0, "web-prod-01")
 	openProtForm(t, d)
 	for range 20 {
 		d.key(protBksp)
@@ -535,11 +538,7 @@ func indexOf(list []string, s string) int {
 // snapshot is taken as the clock moves; the plan file is saved again with
 // its protect section, the run recorded in the session and the transcript.
 func TestProtectRunFollowsTheBackup(t *testing.T) {
-	clock := newProtClock()
-	_, api := simClient(t, time.Minute, clock.Now, nil)
-	sess := protSession(t, protPlan(t, api, protVMs...))
-	d := newProtModel(t, "en", sess, api, clock)
-	d.activate()
+	d, sess, api := protectOn(t, time.Minute, protVMs...)
 	d.key(protEnter) // DefaultPolicy
 	m := d.s.(protectStep)
 	if m.page != protOptions || !m.backupNow {
@@ -676,11 +675,7 @@ func TestProtectRunFollowsTheBackup(t *testing.T) {
 // Back leaves the review without changing the plan: the plan's protect
 // section is what it was before.
 func TestProtectBackUndoesTheReview(t *testing.T) {
-	clock := newProtClock()
-	_, api := simClient(t, 0, clock.Now, nil)
-	sess := protSession(t, protPlan(t, api, protVMs...))
-	d := newProtModel(t, "en", sess, api, clock)
-	d.activate()
+	d, sess, _ := protectOn(t, 0, protVMs...)
 	d.key(protEnter)
 	d.key(protEnter)
 	d.until("the review", func(m protectStep) bool { return m.rstate == stateReady })
@@ -709,35 +704,7 @@ func TestProtectBackUndoesTheReview(t *testing.T) {
 // Protect on the given session, and the Summary not built.
 func newProtectHarness(t *testing.T, api ApplyAPI, lang string, sess *Session, run RunOptions, w, h int) *harness {
 	t.Helper()
-	tr := translator(t, lang)
-	c := ui.NewCommon(tr)
-	var steps []ui.Step
-	for i, id := range stepIDs {
-		switch {
-		case id == "protect":
-			steps = append(steps, newProtectStep(c, sess, api, run))
-		case i < 8:
-			steps = append(steps, doneStep{newNotBuiltStep(c, id)})
-		default:
-			steps = append(steps, newNotBuiltStep(c, id))
-		}
-	}
-	shell := ui.NewShell(c, steps, ui.ShellOptions{Badge: tr.T("shell.demo.badge"), BadgeShort: tr.T("shell.demo.short")})
-	hs := &harness{t: t, w: w, h: h}
-	hs.tm = teatest.NewTestModel(t, shell,
-		teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(
-			tea.WithColorProfile(colorprofile.Ascii),
-			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=C.UTF-8"}),
-			tea.WithFilter(hs.filter),
-		),
-	)
-	t.Cleanup(func() { _ = hs.tm.Quit() })
-	for i := 0; i < 8; i++ {
-		hs.next()
-	}
-	hs.waitFor("the protect step", func(s snapshot) bool { return s.current == 8 })
-	return hs
+	return newStepHarness(t, lang, "protect", w, h, func(c *ui.Common) ui.Step { return newProtectStep(c, sess, api, run) }, nil)
 }
 
 // fixedRun is the run settings of the goldens: a clock that never moves
@@ -779,38 +746,37 @@ func protectInTemp(t *testing.T, f func(t *testing.T, lang string, w, h int) str
 	}
 }
 
+// toProtectReview runs Protect on the demo plan, saved as plan.yaml in the
+// working directory, and goes on to its review with the policy and the
+// options the step offers first.
+func toProtectReview(t *testing.T, lang string, w, h int) (*harness, *ui.Translator) {
+	t.Helper()
+	tr := translator(t, lang)
+	clock := newProtClock()
+	_, api := simClient(t, 0, clock.Now, nil)
+	sess := protSession(t, protPlan(t, api, protVMs...))
+	sess.PlanPath = "plan.yaml"
+	hs := newProtectHarness(t, api, lang, sess, fixedRun(clock), w, h)
+	hs.waitFor("the policies", func(s snapshot) bool { return strings.Contains(s.view, "EnhancedPolicy") && settled(s) })
+	hs.enter()
+	hs.waitText(tr.T("protect.options.heading", "Policy", "DefaultPolicy"))
+	hs.enter()
+	hs.waitFor("the review", func(s snapshot) bool {
+		return strings.Contains(s.view, tr.T("change.kind.create")+" 4") && settled(s)
+	})
+	return hs, tr
+}
+
 func TestProtectReview(t *testing.T) {
 	protectInTemp(t, func(t *testing.T, lang string, w, h int) string {
-		tr := translator(t, lang)
-		clock := newProtClock()
-		_, api := simClient(t, 0, clock.Now, nil)
-		sess := protSession(t, protPlan(t, api, protVMs...))
-		sess.PlanPath = "plan.yaml"
-		hs := newProtectHarness(t, api, lang, sess, fixedRun(clock), w, h)
-		hs.waitFor("the policies", func(s snapshot) bool { return strings.Contains(s.view, "EnhancedPolicy") && settled(s) })
-		hs.enter()
-		hs.waitText(tr.T("protect.options.heading", "Policy", "DefaultPolicy"))
-		hs.enter()
-		hs.waitFor("the review", func(s snapshot) bool {
-			return strings.Contains(s.view, tr.T("change.kind.create")+" 4") && settled(s)
-		})
+		hs, _ := toProtectReview(t, lang, w, h)
 		return hs.final()
 	})
 }
 
 func TestProtectRun(t *testing.T) {
 	protectInTemp(t, func(t *testing.T, lang string, w, h int) string {
-		tr := translator(t, lang)
-		clock := newProtClock()
-		_, api := simClient(t, 0, clock.Now, nil)
-		sess := protSession(t, protPlan(t, api, protVMs...))
-		sess.PlanPath = "plan.yaml"
-		hs := newProtectHarness(t, api, lang, sess, fixedRun(clock), w, h)
-		hs.waitFor("the policies", func(s snapshot) bool { return strings.Contains(s.view, "EnhancedPolicy") && settled(s) })
-		hs.enter()
-		hs.waitText(tr.T("protect.options.heading", "Policy", "DefaultPolicy"))
-		hs.enter()
-		hs.waitFor("the review", func(s snapshot) bool { return strings.Contains(s.view, tr.T("change.kind.create")+" 4") && settled(s) })
+		hs, tr := toProtectReview(t, lang, w, h)
 		hs.enter()
 		hs.waitFor("the finished run", func(s snapshot) bool {
 			return strings.Contains(s.view, tr.T("protect.heading.finished", "Vault", "rsv-weu-prod")) && s.complete
@@ -912,11 +878,7 @@ func TestProtectRecommendsEnhanced(t *testing.T) {
 // A failed backup asks what to do (retry, skip or stop, forwarded to the
 // run view); the finished run explains the failure.
 func TestProtectFailureAsks(t *testing.T) {
-	clock := newProtClock()
-	_, api := simClient(t, 0, clock.Now, nil)
-	sess := protSession(t, protPlan(t, api, "app-noagent-01"))
-	d := newProtModel(t, "en", sess, api, clock)
-	d.activate()
+	d, sess, _ := protectOn(t, 0, "app-noagent-01")
 	d.key(protEnter)
 	d.key(protEnter)
 	d.until("the review", func(m protectStep) bool { return m.rstate == stateReady })

@@ -3,8 +3,6 @@ package steps
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"github.com/google/renameio/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
@@ -41,12 +38,6 @@ type (
 		gen  int
 		live LiveState
 		err  error
-	}
-	fileWrittenMsg struct {
-		act    reviewAct
-		path   string // absolute where it could be made so
-		exists bool   // not written: the file exists and replacing was not confirmed
-		err    error
 	}
 )
 
@@ -225,6 +216,7 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 	rg, name := shellQuote(p.Vault.ResourceGroup), shellQuote(p.Vault.Name)
 	loc := shellQuote(azure.NormalizeLocation(p.Vault.Location))
 	var storage, crr string
+	var later []Change // after the redundancy: network rules, then protection
 	n := 0
 	for _, c := range cs {
 		if c.Kind != Create && c.Kind != Modify {
@@ -250,6 +242,8 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 			storage = c.To
 		case ActionCrossRegion:
 			crr = map[bool]string{true: "true", false: "false"}[c.To == "on"]
+		case ActionNSGRule, ActionPolicy, ActionProtect, ActionBackupNow:
+			later = append(later, c)
 		}
 	}
 	if storage != "" || crr != "" {
@@ -263,6 +257,31 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 			line += " --cross-region-restore-flag " + crr
 		}
 		w("%s", line)
+		n++
+	}
+	for _, c := range later {
+		switch c.Action {
+		case ActionNSGRule:
+			nsg := strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName)
+			r := BackupRule(p.Vault.Location, 0)
+			w("")
+			w("# Let the VMs behind %s reach Azure Storage in the region (HTTPS).", lastSegment(nsg))
+			w(`az network nsg rule create --ids %s --priority %s --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --destination-address-prefixes %s --destination-port-ranges 443`,
+				shellQuote(c.Target), shellQuote(c.To), shellQuote(r.Destinations[0]))
+		case ActionPolicy:
+			w("")
+			w("# Create the backup policy %s: write its JSON first (az backup policy get-default-for-vm shows the shape).", p.Protect.Policy)
+			w(`# az backup policy create --vault-name %s --resource-group %s --name %s --backup-management-type AzureIaasVM --policy policy.json`, name, rg, shellQuote(p.Protect.Policy))
+		case ActionProtect:
+			w("")
+			w("# Turn on backup for %s.", lastSegment(c.Target))
+			w(`az backup protection enable-for-vm --vault-name %s --resource-group %s --vm %s --policy-name %s`, name, rg, shellQuote(c.Target), shellQuote(p.Protect.Policy))
+		case ActionBackupNow:
+			w("")
+			w("# Back up %s now, keeping the recovery point %d days.", lastSegment(c.Target), p.retainDays())
+			w(`az backup protection backup-now --vault-name %s --resource-group %s --backup-management-type AzureIaasVM --container-name %s --item-name %s --retain-until "$(date -u -d '+%d days' +%%d-%%m-%%Y)"`,
+				name, rg, shellQuote(azure.ContainerName(c.Target)), shellQuote(azure.ItemName(c.Target)), p.retainDays())
+		}
 		n++
 	}
 	if n == 0 {
@@ -403,27 +422,6 @@ func (m reviewStep) readLive(gen int) tea.Cmd {
 	}
 }
 
-// writeFile writes data to path atomically; an existing file is replaced
-// only when replace is set.
-func writeFile(act reviewAct, path string, data []byte, mode fs.FileMode, replace bool) tea.Cmd {
-	return func() tea.Msg {
-		if abs, err := filepath.Abs(path); err == nil {
-			path = abs
-		}
-		if !replace {
-			if _, err := os.Stat(path); err == nil {
-				return fileWrittenMsg{act: act, path: path, exists: true}
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				return fileWrittenMsg{act: act, path: path, err: err}
-			}
-		}
-		if err := renameio.WriteFile(path, data, mode); err != nil {
-			return fileWrittenMsg{act: act, path: path, err: err}
-		}
-		return fileWrittenMsg{act: act, path: path}
-	}
-}
-
 func (m reviewStep) scriptPath() string { return filepath.Join(filepath.Dir(m.path), scriptName) }
 
 // act starts an action's write, once its gate lets it.
@@ -482,7 +480,7 @@ func (m reviewStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.list = GroupChanges(cs)
 		m.offset = m.clamp(m.offset)
 		return m, nil
-	case fileWrittenMsg:
+	case fileWrittenMsg[reviewAct]:
 		m.writing = false
 		switch {
 		case msg.exists:
@@ -532,22 +530,7 @@ func (m reviewStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 		return m.act(actConfirm)
 	}
 	m.pending = nil
-	page := max(m.listHeight(), 1)
-	switch {
-	case key.Matches(km, k.Up):
-		m.offset--
-	case key.Matches(km, k.Down):
-		m.offset++
-	case key.Matches(km, k.PageUp):
-		m.offset -= max(page-1, 1)
-	case key.Matches(km, k.PageDown):
-		m.offset += max(page-1, 1)
-	case key.Matches(km, k.Home):
-		m.offset = 0
-	case key.Matches(km, k.End):
-		m.offset = 1 << 20
-	}
-	m.offset = m.clamp(m.offset)
+	m.offset = m.clamp(scrollKey(k, km, m.offset, m.listHeight()))
 	return m, nil
 }
 
@@ -575,11 +558,7 @@ func (m reviewStep) clamp(off int) int {
 	if m.w <= 0 {
 		return max(off, 0)
 	}
-	total, visible := len(m.listLines(m.w)), m.listHeight()
-	if total > visible {
-		visible-- // the position line
-	}
-	return max(0, min(off, total-max(visible, 1)))
+	return clampScroll(off, len(m.listLines(m.w)), m.listHeight())
 }
 
 func (m reviewStep) View(w, h int) string {
@@ -602,17 +581,7 @@ func (m reviewStep) View(w, h int) string {
 		lines = append(lines, problemLines(m.c, Explain(m.err), w)...)
 		lines = append(lines, "", st.App.Muted.Render(ui.Truncate(tr.T("scope.retry"), w)))
 	default:
-		body := m.listLines(w)
-		n := max(h-len(head)-len(foot), 1)
-		if len(body) > n {
-			n = max(n-1, 1)
-			off := max(0, min(m.offset, len(body)-n))
-			lines = append(lines, body[off:off+n]...)
-			pos := tr.T("review.position", "From", off+1, "To", off+n, "Total", len(body))
-			lines = append(lines, st.App.Faint.Render(ui.Truncate(pos, w)))
-		} else {
-			lines = append(lines, body...)
-		}
+		lines = append(lines, scrolled(m.c, m.listLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "review.position")...)
 	}
 	return ui.Frame(strings.Join(lines, "\n"), w, h-len(foot)) + "\n" + strings.Join(foot, "\n")
 }
@@ -627,11 +596,7 @@ func (m reviewStep) headLines(w int) []string {
 	}
 	out := []string{ui.Fit(st.Body.Heading.Render(ui.Truncate(title, w)), w)}
 	if m.read == stateReady {
-		var parts []string
-		for _, k := range changeKinds {
-			parts = append(parts, st.Verdict[kindStyle[k]].Render(changeGlyph(k)+" "+tr.T("change.kind."+string(k)))+" "+fmt.Sprint(m.list.Counts[k]))
-		}
-		out = append(out, ui.Truncate(strings.Join(parts, st.App.Muted.Render(" · ")), w))
+		out = append(out, kindCounts(m.c, m.list.Counts, w))
 	}
 	return out
 }
@@ -642,12 +607,7 @@ func (m reviewStep) footLines(w int) []string {
 	out := []string{""}
 	switch {
 	case m.noteErr != nil:
-		for _, l := range ui.Wrap(m.note, w-2) {
-			out = append(out, st.App.Error.Render(ui.VerdictGlyph("blocked")+" "+l))
-		}
-		for _, l := range ui.WrapLines(m.noteErr.Error(), w-2, 2) {
-			out = append(out, "  "+st.App.Faint.Render(l))
-		}
+		out = append(out, errorNoteLines(m.c, m.note, m.noteErr, w)...)
 	case m.pending != nil:
 		out = append(out, wrapStyled(m.note, w, st.Verdict["warn"])...)
 	case m.note != "" && m.noteStyle == "ok":
@@ -664,6 +624,53 @@ func (m reviewStep) footLines(w int) []string {
 }
 
 var kindStyle = map[ChangeKind]string{Create: "ok", Modify: "fixable", NoChange: "info", Skip: "warn"}
+
+// kindCounts is how many changes there are of each kind, on one line cut to
+// w, each kind in its style.
+func kindCounts(c *ui.Common, counts map[ChangeKind]int, w int) string {
+	tr, st := c.Tr, c.Styles
+	var parts []string
+	for _, k := range changeKinds {
+		parts = append(parts, st.Verdict[kindStyle[k]].Render(changeGlyph(k)+" "+tr.T("change.kind."+string(k)))+" "+fmt.Sprint(counts[k]))
+	}
+	return ui.Truncate(strings.Join(parts, st.App.Muted.Render(" · ")), w)
+}
+
+// changeList renders changes as the review lists show them (Review's, and
+// Protect's own): the kind in a column as wide as the longest kind's word
+// in the user's language, what the change does wrapped beside it, and its
+// reason dimmed under that.
+type changeList struct {
+	c     *ui.Common
+	wordW int
+}
+
+func newChangeList(c *ui.Common) changeList {
+	l := changeList{c: c}
+	for _, k := range changeKinds {
+		l.wordW = max(l.wordW, ui.Width(c.Tr.T("change.kind."+string(k))))
+	}
+	return l
+}
+
+// lines renders one change indented by indent: what it does (text, marked
+// when it cannot be undone) and, with why, the reason for it.
+func (l changeList) lines(ch Change, indent int, text string, why bool, w int) []string {
+	tr, st := l.c.Tr, l.c.Styles
+	word := tr.T("change.kind." + string(ch.Kind))
+	cell := changeGlyph(ch.Kind) + " " + word + strings.Repeat(" ", l.wordW-ui.Width(word)) + "  "
+	cw := ui.Width(cell)
+	if ch.Irreversible {
+		text += "  " + tr.T("changes.irreversible")
+	}
+	out := hang(strings.Repeat(" ", indent)+st.Verdict[kindStyle[ch.Kind]].Render(cell), indent+cw, text, w)
+	if why {
+		for _, line := range ui.Wrap(tr.T(ch.Reason, ch.Args...), max(w-indent-cw, 8)) {
+			out = append(out, strings.Repeat(" ", indent+cw)+st.App.Faint.Render(line))
+		}
+	}
+	return out
+}
 
 // hang renders prefix then text wrapped to w, continuation lines indented
 // under the text.
@@ -694,17 +701,8 @@ func (m reviewStep) listLines(w int) []string {
 			out = append(out, problemLines(m.c, Problem{What: "review.conflict", Why: c.Reason, Next: "review.conflict.next", Args: args}, w)...)
 		}
 	}
-	wordW := 0
-	for _, k := range changeKinds {
-		wordW = max(wordW, ui.Width(tr.T("change.kind."+string(k))))
-	}
-	kindCell := func(k ChangeKind) (string, int) {
-		word := tr.T("change.kind." + string(k))
-		s := changeGlyph(k) + " " + word + strings.Repeat(" ", wordW-ui.Width(word)) + "  "
-		return st.Verdict[kindStyle[k]].Render(s), ui.Width(s)
-	}
+	list := newChangeList(m.c)
 	change := func(c Change, indent int, what string) {
-		cell, cw := kindCell(c.Kind)
 		text := what
 		switch {
 		case c.Kind == NoChange && c.To != "":
@@ -712,18 +710,9 @@ func (m reviewStep) listLines(w int) []string {
 		case c.From != "" || c.To != "":
 			text += "  " + tr.T("changes.fromto", "From", orDash(c.From), "To", orDash(c.To))
 		}
-		if c.Irreversible {
-			text += "  " + tr.T("changes.irreversible")
-		}
-		pad := strings.Repeat(" ", indent)
-		out = append(out, hang(pad+cell, indent+cw, text, w)...)
 		// Why a change is made, and why a VM is left out; a creation says
 		// enough by itself, and "no change" needs no reason.
-		if c.Kind == Modify || c.Kind == Skip {
-			for _, l := range ui.Wrap(tr.T(c.Reason, c.Args...), max(w-indent-cw, 8)) {
-				out = append(out, strings.Repeat(" ", indent+cw)+st.App.Faint.Render(l))
-			}
-		}
+		out = append(out, list.lines(c, indent, text, c.Kind == Modify || c.Kind == Skip, w)...)
 	}
 	for _, g := range m.list.Groups {
 		out = append(out, "")

@@ -10,10 +10,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/ui"
@@ -418,51 +416,14 @@ func slicesHasKey(ks []key.Binding, k string) bool {
 
 // ---- screens ----
 
-// doneStep stands for a step already completed, so that a golden shows the
-// rail as after a real walk.
-type doneStep struct{ notBuiltStep }
-
-func (doneStep) NotBuilt() bool                      { return false }
-func (d doneStep) Activate() (ui.Step, tea.Cmd)      { return d, nil }
-func (d doneStep) Deactivate() (ui.Step, tea.Cmd)    { return d, nil }
-func (d doneStep) Update(tea.Msg) (ui.Step, tea.Cmd) { return d, nil }
-func (d doneStep) Back() (ui.Step, tea.Cmd, bool)    { return d, nil, false }
-func (d doneStep) Next() (ui.Step, tea.Cmd, bool)    { return d, nil, false }
-
 // newReviewHarness runs a shell with the steps before Review done, Review
 // on the given plan, and the later steps not built.
 func newReviewHarness(t *testing.T, api WizardAPI, lang string, p *Plan, w, h int) *harness {
 	t.Helper()
-	tr := translator(t, lang)
-	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: CloudPublic, Demo: true, Plan: p}
-	var steps []ui.Step
-	for i, id := range stepIDs {
-		switch {
-		case id == "review":
-			steps = append(steps, newReviewStep(c, sess, api, filepath.Join(t.TempDir(), DefaultPlanPath)))
-		case i < 6:
-			steps = append(steps, doneStep{newNotBuiltStep(c, id)})
-		default:
-			steps = append(steps, newNotBuiltStep(c, id))
-		}
-	}
-	shell := ui.NewShell(c, steps, ui.ShellOptions{Badge: tr.T("shell.demo.badge"), BadgeShort: tr.T("shell.demo.short")})
-	hs := &harness{t: t, w: w, h: h}
-	hs.tm = teatest.NewTestModel(t, shell,
-		teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(
-			tea.WithColorProfile(colorprofile.Ascii),
-			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=C.UTF-8"}),
-			tea.WithFilter(hs.filter),
-		),
-	)
-	t.Cleanup(func() { _ = hs.tm.Quit() })
-	for i := 0; i < 6; i++ {
-		hs.next()
-	}
-	hs.waitFor("the review step", func(s snapshot) bool { return s.current == 6 })
-	return hs
+	return newStepHarness(t, lang, "review", w, h, func(c *ui.Common) ui.Step {
+		return newReviewStep(c, sess, api, filepath.Join(t.TempDir(), DefaultPlanPath))
+	}, nil)
 }
 
 func TestReviewStep(t *testing.T) {

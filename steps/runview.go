@@ -103,6 +103,7 @@ type runView struct {
 	asking  *runDecideMsg
 	offset  int
 	now     func() time.Time
+	started time.Time
 	keys    struct{ retry, skip, stop key.Binding }
 }
 
@@ -122,10 +123,13 @@ func newRunView(c *ui.Common, id int, changes []Change, now func() time.Time) ru
 	return v
 }
 
-// start begins the run.
-func (v runView) start(ctx context.Context, a *Applier) (runView, tea.Cmd) {
-	r, cmd := startRun(ctx, v.id, a, v.changes)
-	v.r = r
+// start begins the run of the step of that phase ("apply" or "protect"):
+// the applier carries out the view's changes, and the session's transcript
+// says how many and where their journal is (log.<phase>.started).
+func (v runView) start(sess *Session, phase string, a *Applier) (runView, tea.Cmd) {
+	r, cmd := startRun(sess.Context(), v.id, a, v.changes)
+	v.r, v.started = r, v.now()
+	sess.Log.Add(phase, v.c.Tr.T("log."+phase+".started", "Count", pendingCount(v.changes), "Path", a.Journal.Path()))
 	return v, tea.Batch(cmd, v.spin.Tick)
 }
 
@@ -154,6 +158,9 @@ func (v runView) Leave() {
 }
 
 func (v runView) Update(msg tea.Msg) (runView, tea.Cmd) {
+	if v.c == nil {
+		return v, nil // no run yet: nothing to show or update
+	}
 	switch msg := msg.(type) {
 	case tea.BackgroundColorMsg:
 		v.spin.Style = v.c.Extra.Spinner
@@ -313,4 +320,80 @@ func runGlyph(s RunState) (string, string) {
 // runSummaryLine is the outcome in one line, for the step's header.
 func runSummaryLine(o Outcome, tr *ui.Translator) string {
 	return fmt.Sprint(OutcomeCounts(o, tr))
+}
+
+// changing reports a change that alters Azure (create or modify).
+func changing(c Change) bool { return c.Kind == Create || c.Kind == Modify }
+
+// PendingCount counts the changes that alter Azure.
+func PendingCount(cs []Change) int { return pendingCount(cs) }
+
+// pendingCount counts the changes that alter Azure.
+func pendingCount(cs []Change) int {
+	n := 0
+	for _, c := range cs {
+		if changing(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// record adds the finished run to the session: its record, and a
+// transcript line ("log.<phase>.change") for every change that was carried
+// out, failed, skipped or left running. It returns the run's outcome.
+func (v runView) record(sess *Session, phase string) Outcome {
+	o := *v.out
+	tr := v.c.Tr
+	now := v.now()
+	sess.Runs = append(sess.Runs, RunRecord{Phase: phase, Changes: v.changes, Outcome: o, Started: v.started, Ended: now})
+	for i, c := range v.changes {
+		if !changing(c) || i >= len(o.States) {
+			continue
+		}
+		e := ApplyEvent{Index: i, State: o.States[i], Err: o.Errs[i], Elapsed: o.Durations[i], Detail: o.Details[i], Percent: -1}
+		if i < len(v.last) && v.last[i].State == o.States[i] {
+			e = v.last[i]
+		}
+		switch e.State {
+		case RunDone, RunFailed, RunSkipped, RunLeft:
+			sess.Log.Add(phase, tr.T("log."+phase+".change", "Change", ChangeTitle(c, tr), "State", EventText(e, tr, now)))
+		}
+	}
+	return o
+}
+
+// now is the time on the runs' clock.
+func (o RunOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// outcomeStyle is the style of a finished run's tally: blocked after a
+// failure, warn while changes are left undone or running in Azure, ok once
+// everything is done.
+func outcomeStyle(cs []Change, o Outcome) string {
+	switch {
+	case o.Failed():
+		return "blocked"
+	case len(notDone(cs, o)) > 0 || o.Count(RunLeft) > 0:
+		return "warn"
+	}
+	return "ok"
+}
+
+// failureLines explains the failures of a finished run of cs, each under its
+// change's title; with skipped, also the failures the user chose to skip.
+func failureLines(c *ui.Common, cs []Change, o Outcome, w int, skipped bool) []string {
+	var out []string
+	for i, s := range o.States {
+		if (s != RunFailed && (!skipped || s != RunSkipped)) || i >= len(cs) || o.Errs[i] == nil {
+			continue
+		}
+		out = append(out, "", c.Styles.App.Error.Render(ui.Truncate(ChangeTitle(cs[i], c.Tr), w)))
+		out = append(out, problemLines(c, Explain(o.Errs[i]), w)...)
+	}
+	return out
 }

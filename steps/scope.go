@@ -742,21 +742,14 @@ func (l filterList) keys(k ui.KeyMap, action key.Binding) []key.Binding {
 	return []key.Binding{k.Up, k.Toggle, k.All, k.Search, action}
 }
 
-// move applies a cursor key to a list of n rows with a page of page rows.
+// move applies a cursor key to a list of n rows with a page of page rows:
+// the scrolling keys move the cursor as they move a scrolled list, and it
+// stays on the list (End goes to its last row).
 func move(k ui.KeyMap, km tea.KeyPressMsg, cur, n, page int) int {
-	switch {
-	case key.Matches(km, k.Up):
-		cur--
-	case key.Matches(km, k.Down):
-		cur++
-	case key.Matches(km, k.PageUp):
-		cur -= max(page-1, 1)
-	case key.Matches(km, k.PageDown):
-		cur += max(page-1, 1)
-	case key.Matches(km, k.Home):
-		cur = 0
-	case key.Matches(km, k.End):
+	if key.Matches(km, k.End) {
 		cur = n - 1
+	} else {
+		cur = scrollKey(k, km, cur, page)
 	}
 	return max(0, min(cur, n-1))
 }

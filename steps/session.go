@@ -250,6 +250,21 @@ func problemLines(c *ui.Common, p Problem, w int) []string {
 	return out
 }
 
+// errorNoteLines renders a step's note about an action that failed, every
+// line marked in the error style, with the raw error dimmed under it (two
+// lines at most): Review and Summary say so when a file was not written.
+func errorNoteLines(c *ui.Common, note string, err error, w int) []string {
+	st := c.Styles
+	var out []string
+	for _, l := range ui.Wrap(note, w-2) {
+		out = append(out, st.App.Error.Render(ui.VerdictGlyph("blocked")+" "+l))
+	}
+	for _, l := range ui.WrapLines(err.Error(), w-2, 2) {
+		out = append(out, "  "+st.App.Faint.Render(l))
+	}
+	return out
+}
+
 // bareKind reports an Azure error that carries nothing but its kind: its
 // text ("sign-in: signIn") would add nothing to the explanation above it.
 func bareKind(err error) bool {

@@ -53,6 +53,14 @@ func (s *stubAPI) SetStorageConfig(context.Context, string, azure.StorageConfig)
 	return azure.StorageConfig{}, errStubWrite
 }
 
+func (s *stubAPI) NSG(context.Context, string) (azure.NSG, error) { return azure.NSG{}, errStubWrite }
+func (s *stubAPI) BeginPutSecurityRule(context.Context, string, azure.SecurityRule, string) (*azure.Operation, error) {
+	return nil, errStubWrite
+}
+func (s *stubAPI) SecurityRule(context.Context, string, string) (*azure.SecurityRule, error) {
+	return nil, nil
+}
+
 // Demo subscription and vault of the simulator's built-in tenant.
 const (
 	simProd     = "3f2b6c1e-8a4d-4c2e-9b7a-1d5e6f708192"

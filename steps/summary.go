@@ -21,15 +21,6 @@ import (
 // session. Nothing here reads or changes Azure; three keys write the plan, a
 // Markdown report and the session transcript next to the plan.
 
-type (
-	summaryWrittenMsg struct {
-		act    summaryAct
-		path   string // absolute where it could be made so
-		exists bool   // not written: the file exists and replacing was not confirmed
-		err    error
-	}
-)
-
 // summaryAct is one of the summary's exports.
 type summaryAct int
 
@@ -606,7 +597,7 @@ func (m summaryStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 	case ui.BodySizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.offset = m.clamp(m.offset)
-	case summaryWrittenMsg:
+	case fileWrittenMsg[summaryAct]:
 		m.writing = false
 		tr := m.c.Tr
 		switch {
@@ -645,23 +636,7 @@ func (m summaryStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 		return m.act(sumTranscript)
 	}
 	m.pending = nil
-	k := m.c.Keys
-	page := max(m.listHeight()-1, 1)
-	switch {
-	case key.Matches(km, k.Up):
-		m.offset--
-	case key.Matches(km, k.Down):
-		m.offset++
-	case key.Matches(km, k.PageUp):
-		m.offset -= page
-	case key.Matches(km, k.PageDown):
-		m.offset += page
-	case key.Matches(km, k.Home):
-		m.offset = 0
-	case key.Matches(km, k.End):
-		m.offset = 1 << 20
-	}
-	m.offset = m.clamp(m.offset)
+	m.offset = m.clamp(scrollKey(m.c.Keys, km, m.offset, m.listHeight()))
 	return m, nil
 }
 
@@ -696,7 +671,7 @@ func (m summaryStep) act(act summaryAct) (ui.Step, tea.Cmd) {
 		path, data = filepath.Join(dir, TranscriptName), []byte(SessionTranscript(m.sess, m.c.Tr))
 	}
 	m.writing = true
-	return m, writeExport(act, path, data, replace)
+	return m, writeFile(act, path, data, 0o644, replace)
 }
 
 // ---- drawing ----
@@ -711,29 +686,13 @@ func (m summaryStep) clamp(off int) int {
 	if m.w <= 0 {
 		return max(off, 0)
 	}
-	total, visible := len(m.bodyLines(m.w)), m.listHeight()
-	if total > visible {
-		visible-- // the position line
-	}
-	return max(0, min(off, total-max(visible, 1)))
+	return clampScroll(off, len(m.bodyLines(m.w)), m.listHeight())
 }
 
 func (m summaryStep) View(w, h int) string {
 	m.w, m.h = w, h
-	tr, st := m.c.Tr, m.c.Styles
 	head, foot := m.headLines(w), m.footLines(w, h)
-	lines := head
-	body := m.bodyLines(w)
-	n := max(h-len(head)-len(foot), 1)
-	if len(body) > n {
-		n = max(n-1, 1)
-		off := max(0, min(m.offset, len(body)-n))
-		lines = append(lines, body[off:off+n]...)
-		pos := tr.T("summary.position", "From", off+1, "To", off+n, "Total", len(body))
-		lines = append(lines, st.App.Faint.Render(ui.Truncate(pos, w)))
-	} else {
-		lines = append(lines, body...)
-	}
+	lines := append(head, scrolled(m.c, m.bodyLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "summary.position")...)
 	if len(foot) == 0 {
 		return ui.Frame(strings.Join(lines, "\n"), w, h)
 	}
@@ -776,14 +735,7 @@ func (m summaryStep) footLines(w, h int) []string {
 	st := m.c.Styles
 	switch {
 	case m.noteErr != nil:
-		out := []string{""}
-		for _, l := range ui.Wrap(m.note, w-2) {
-			out = append(out, st.App.Error.Render(ui.VerdictGlyph("blocked")+" "+l))
-		}
-		for _, l := range ui.WrapLines(m.noteErr.Error(), w-2, 2) {
-			out = append(out, "  "+st.App.Faint.Render(l))
-		}
-		return out
+		return append([]string{""}, errorNoteLines(m.c, m.note, m.noteErr, w)...)
 	case m.note != "" && m.noteStyle == "ok":
 		return append([]string{""}, wrapStyled(m.note, w, st.Verdict["ok"])...)
 	case m.note != "" && m.noteStyle == "warn":

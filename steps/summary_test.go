@@ -10,7 +10,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
@@ -621,21 +620,11 @@ func TestSummaryExportReplaceAndPath(t *testing.T) {
 
 // ---- screens ----
 
-// summaryDoneStep stands for a step already completed, so that the rail
-// looks as after a real walk.
-type summaryDoneStep struct{ notBuiltStep }
-
-func (summaryDoneStep) NotBuilt() bool                      { return false }
-func (d summaryDoneStep) Activate() (ui.Step, tea.Cmd)      { return d, nil }
-func (d summaryDoneStep) Deactivate() (ui.Step, tea.Cmd)    { return d, nil }
-func (d summaryDoneStep) Update(tea.Msg) (ui.Step, tea.Cmd) { return d, nil }
-func (d summaryDoneStep) Back() (ui.Step, tea.Cmd, bool)    { return d, nil, false }
-func (d summaryDoneStep) Next() (ui.Step, tea.Cmd, bool)    { return d, nil, false }
-
+// newSummaryHarness runs a shell with the Summary on sess and the steps
+// before it done, except Network and Agent & extension, which are not built.
 func newSummaryHarness(t *testing.T, lang string, sess *Session, w, h int) *harness {
 	t.Helper()
-	tr := translator(t, lang)
-	c := ui.NewCommon(tr)
+	c := ui.NewCommon(translator(t, lang))
 	var steps []ui.Step
 	for _, id := range stepIDs {
 		switch id {
@@ -644,44 +633,26 @@ func newSummaryHarness(t *testing.T, lang string, sess *Session, w, h int) *harn
 		case "network", "agent":
 			steps = append(steps, newNotBuiltStep(c, id))
 		default:
-			steps = append(steps, summaryDoneStep{newNotBuiltStep(c, id)})
+			steps = append(steps, doneStep{newNotBuiltStep(c, id)})
 		}
 	}
-	shell := ui.NewShell(c, steps, ui.ShellOptions{Badge: tr.T("shell.demo.badge"), BadgeShort: tr.T("shell.demo.short")})
-	hs := &harness{t: t, w: w, h: h}
-	hs.tm = teatest.NewTestModel(t, shell,
-		teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(
-			tea.WithColorProfile(colorprofile.Ascii),
-			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=C.UTF-8"}),
-			tea.WithFilter(hs.filter),
-		),
-	)
-	t.Cleanup(func() { _ = hs.tm.Quit() })
-	for range len(stepIDs) - 1 {
-		hs.next()
-	}
-	hs.waitFor("the summary step", func(s snapshot) bool { return s.current == len(stepIDs)-1 })
-	return hs
+	return harnessAt(t, c, steps, len(stepIDs)-1, w, h, nil)
 }
 
-func TestSummaryStepDone(t *testing.T) {
+// summaryGoldens compares the Summary of the session that session makes
+// with the test's goldens, at every size and in every language.
+func summaryGoldens(t *testing.T, session func() *Session) {
 	each(t, func(t *testing.T, lang string, w, h int) {
 		tr := translator(t, lang)
-		hs := newSummaryHarness(t, lang, doneSession(), w, h)
+		hs := newSummaryHarness(t, lang, session(), w, h)
 		hs.waitText(tr.T("summary.group.prep"))
 		golden.RequireEqual(t, hs.final())
 	})
 }
 
-func TestSummaryStepFailures(t *testing.T) {
-	each(t, func(t *testing.T, lang string, w, h int) {
-		tr := translator(t, lang)
-		hs := newSummaryHarness(t, lang, failedSession(), w, h)
-		hs.waitText(tr.T("summary.group.prep"))
-		golden.RequireEqual(t, hs.final())
-	})
-}
+func TestSummaryStepDone(t *testing.T) { summaryGoldens(t, doneSession) }
+
+func TestSummaryStepFailures(t *testing.T) { summaryGoldens(t, failedSession) }
 
 // Scrolling keeps every line inside the body, at every size down to the
 // smallest window, in every language; End reaches the last line.

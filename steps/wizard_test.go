@@ -12,7 +12,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
@@ -236,18 +235,7 @@ func translator(t testing.TB, lang string) *ui.Translator {
 
 func newHarness(t *testing.T, api WizardAPI, opts WizardOptions, w, h int) *harness {
 	t.Helper()
-	hs := &harness{t: t, w: w, h: h}
-	shell := NewWizard(api, opts)
-	hs.tm = teatest.NewTestModel(t, shell,
-		teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(
-			tea.WithColorProfile(colorprofile.Ascii),
-			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=C.UTF-8"}),
-			tea.WithFilter(hs.filter),
-		),
-	)
-	t.Cleanup(func() { _ = hs.tm.Quit() })
-	return hs
+	return runShell(t, NewWizard(api, opts), w, h, nil)
 }
 
 func (hs *harness) filter(m tea.Model, msg tea.Msg) tea.Msg {

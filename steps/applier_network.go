@@ -1,0 +1,93 @@
+package steps
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/backupready/backupready/azure"
+)
+
+// networkAPI is what adding the backup rule to an NSG calls in Azure.
+type networkAPI interface {
+	NSG(ctx context.Context, id string) (azure.NSG, error)
+	BeginPutSecurityRule(ctx context.Context, nsgID string, r azure.SecurityRule, resumeToken string) (*azure.Operation, error)
+	SecurityRule(ctx context.Context, nsgID, name string) (*azure.SecurityRule, error)
+}
+
+// addNSGRule adds backupready's outbound rule to an NSG: a long-running
+// PUT, resumed from the journal after an interruption, then read back. A
+// priority that another rule took meanwhile (SecurityRuleConflict) makes it
+// read the NSG again, pick another free priority that still wins, and say
+// so in the result.
+func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Time) (string, error) {
+	nsgID := strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName)
+	prio, err := strconv.Atoi(c.To)
+	if err != nil {
+		return "", &azure.Error{Kind: azure.KindInvalid, Op: "apply", Code: "BadPriority", Message: c.To}
+	}
+	region := azure.NormalizeLocation(a.Plan.Vault.Location)
+	blocking := int32(4097)
+	if v, ok := argNamed(c.Args, "Priority").(int); ok {
+		blocking = int32(v)
+	}
+	var op *azure.Operation
+	if last, ok := a.Journal.Last(c.Action, c.Target); ok && last.State == JournalInProgress && last.ResumeToken != "" {
+		if o, err := a.API.BeginPutSecurityRule(ctx, nsgID, BackupRule(region, int32(prio)), last.ResumeToken); err == nil {
+			op = o
+			if p, err := strconv.Atoi(last.Detail); err == nil {
+				prio = p
+			}
+		}
+	}
+	for tries := 0; op == nil; tries++ {
+		if err := a.write(ctx, c, ""); err != nil {
+			return "", err
+		}
+		op, err = a.API.BeginPutSecurityRule(ctx, nsgID, BackupRule(region, int32(prio)), "")
+		if err == nil {
+			break
+		}
+		if e, ok := azure.AsError(err); !ok || !strings.EqualFold(e.Code, "SecurityRuleConflict") || tries >= 3 {
+			return "", err
+		}
+		// another rule holds that priority now: read the NSG, pick again
+		n, rerr := a.API.NSG(ctx, nsgID)
+		if rerr != nil {
+			return "", rerr
+		}
+		next, reason := pickPriority(&n, blocking, PriorityAuto)
+		if reason != "" {
+			return "", err
+		}
+		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.priority-taken", Args: []any{"Was", prio, "Now", int(next)},
+			Elapsed: a.now().Sub(start), Percent: -1})
+		prio = int(next)
+	}
+	if err := a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalInProgress, ResumeToken: op.ResumeToken(), Detail: strconv.Itoa(prio)}); err != nil {
+		return "", err
+	}
+	if err := a.wait(ctx, i, start, op, "apply.note.adding-rule"); err != nil {
+		return "", err
+	}
+	got, err := a.API.SecurityRule(ctx, nsgID, BackupRuleName)
+	if err != nil {
+		return "", err
+	}
+	if got == nil || int(got.Priority) != prio || !strings.EqualFold(got.Access, "Allow") {
+		return "", &azure.Error{Kind: azure.KindOperation, Op: "put-security-rule", Code: azure.CodeWriteNotApplied}
+	}
+	detail := strconv.Itoa(prio)
+	return detail, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: detail, Seconds: a.now().Sub(start).Seconds()})
+}
+
+// argNamed returns the value of a name/value argument list's entry.
+func argNamed(args []any, name string) any {
+	for k := 0; k+1 < len(args); k += 2 {
+		if args[k] == name {
+			return args[k+1]
+		}
+	}
+	return nil
+}
