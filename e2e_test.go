@@ -72,6 +72,9 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// tmuxServers numbers the tmux servers the tests start.
+var tmuxServers int
+
 func startTmux(t *testing.T, w, h int, command string) *tmuxSession {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
@@ -80,9 +83,12 @@ func startTmux(t *testing.T, w, h int, command string) *tmuxSession {
 		}
 		t.Skip("tmux not installed")
 	}
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("br-e2e-%d", os.Getpid()), name: strings.ReplaceAll(t.Name(), "/", "-")}
+	// A tmux server of its own per session: a shared server exits when its
+	// last session is killed, racing the next test's new-session.
+	tmuxServers++
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("br-e2e-%d-%d", os.Getpid(), tmuxServers), name: strings.ReplaceAll(t.Name(), "/", "-")}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command)
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-session", "-t", s.name).Run() })
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
 }
 
