@@ -442,6 +442,9 @@ type ruleJSON struct {
 		DestinationAddressPrefixes []string `json:"destinationAddressPrefixes"`
 		DestinationPortRange       string   `json:"destinationPortRange"`
 		DestinationPortRanges      []string `json:"destinationPortRanges"`
+		SourcePortRange            string   `json:"sourcePortRange"`
+		SourcePortRanges           []string `json:"sourcePortRanges"`
+		Description                string   `json:"description"`
 	} `json:"properties"`
 }
 
@@ -452,6 +455,8 @@ func (r ruleJSON) rule(isDefault bool) SecurityRule {
 		Sources:      plural(p.SourceAddressPrefix, p.SourceAddressPrefixes),
 		Destinations: plural(p.DestinationAddressPrefix, p.DestinationAddressPrefixes),
 		DestPorts:    plural(p.DestinationPortRange, p.DestinationPortRanges),
+		SourcePorts:  plural(p.SourcePortRange, p.SourcePortRanges),
+		Description:  p.Description,
 		Default:      isDefault,
 	}
 }

@@ -52,7 +52,8 @@ type EffectiveRule struct {
 
 // BeginEffectiveRules starts listing the effective security rules of a NIC
 // (InterfacesClient.BeginListEffectiveNetworkSecurityGroups, a long-running
-// operation; the NIC's VM must be running, else Azure answers 400). The
+// operation; the NIC's VM must be running, else Azure answers 400, code
+// UNCONFIRMED). The
 // second result returns the rules once the operation is done (nil before).
 // With a resume token from an earlier run it waits for that operation again.
 func (c *Client) BeginEffectiveRules(ctx context.Context, nicID, resumeToken string) (*Operation, func() []EffectiveNSG, error) {
@@ -113,8 +114,9 @@ func (c *Client) BeginEffectiveRules(ctx context.Context, nicID, resumeToken str
 }
 
 // effectiveListJSON reads an effective NSG list. tagMap is left out on
-// purpose: the REST spec (and so armnetwork) types it as a string while
-// answers seen in the wild carry an object.
+// purpose: the REST spec (and so armnetwork) types it as a string, other
+// SDKs (hashicorp/go-azure-sdk) as an object of lists, which armnetwork
+// cannot unmarshal; either way the rules are read (newLenientOperation).
 type effectiveListJSON struct {
 	Value []struct {
 		NetworkSecurityGroup *idRef `json:"networkSecurityGroup"`
@@ -406,11 +408,7 @@ func (c *Client) BeginPutSecurityRule(ctx context.Context, nsgID string, r Secur
 	if err != nil {
 		return nil, Classify(op, err)
 	}
-	name := r.Name
-	if name == "" {
-		name = "-" // resuming: the name is in the token, the SDK only wants one
-	}
-	p, err := cl.BeginCreateOrUpdate(ctx, rid.ResourceGroupName, rid.Name, name, ruleModel(r),
+	p, err := cl.BeginCreateOrUpdate(ctx, rid.ResourceGroupName, rid.Name, r.Name, ruleModel(r),
 		&armnetwork.SecurityRulesClientBeginCreateOrUpdateOptions{ResumeToken: resumeToken})
 	if err != nil {
 		return nil, Classify(op, err)
