@@ -1161,12 +1161,7 @@ func checkNetworkOutbound(in *ruleInput) Finding {
 			keep(2, finding(RuleNetworkOutbound, Warn, "nic-unreadable", docsNetwork, "Name", lastSegment(nic.ID)))
 			continue
 		}
-		var ips []netip.Addr
-		for _, s := range nic.PrivateIPs {
-			if a, err := netip.ParseAddr(s); err == nil {
-				ips = append(ips, a)
-			}
-		}
+		ips := nicAddrs(nic)
 		if nic.NSGID != "" {
 			if n := in.inv.NSG(nic.NSGID); n != nil {
 				judge(n, ips)
