@@ -15,7 +15,17 @@ import (
 
 // ChangeTitle names a change: what it does, to which resource.
 func ChangeTitle(c Change, tr *ui.Translator) string {
-	return tr.T("change.action."+c.Action) + " " + lastSegment(c.Target)
+	return tr.T("change.action."+c.Action) + " " + ChangeSubject(c)
+}
+
+// ChangeSubject is what people call the resource a change is about: the
+// id's last segment, except a rule added to an NSG, which is named by its
+// NSG.
+func ChangeSubject(c Change) string {
+	if c.Action == ActionNSGRule {
+		return lastSegment(strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName))
+	}
+	return lastSegment(c.Target)
 }
 
 // FormatElapsed writes a duration the way the run shows it: "8 s", "2 min 05 s".

@@ -113,7 +113,7 @@ func GroupChanges(cs []Change) ReviewList {
 		}
 		if ri < 0 {
 			ri = len(g.Resources)
-			g.Resources = append(g.Resources, ResourceChanges{Kind: kind, Target: c.Target, Name: lastSegment(c.Target)})
+			g.Resources = append(g.Resources, ResourceChanges{Kind: kind, Target: c.Target, Name: ChangeSubject(c)})
 		}
 		g.Resources[ri].Changes = append(g.Resources[ri].Changes, c)
 	}

@@ -60,6 +60,9 @@ func (s *stubAPI) BeginPutSecurityRule(context.Context, string, azure.SecurityRu
 func (s *stubAPI) SecurityRule(context.Context, string, string) (*azure.SecurityRule, error) {
 	return nil, nil
 }
+func (s *stubAPI) BeginEffectiveRules(context.Context, string, string) (*azure.Operation, func() []azure.EffectiveNSG, error) {
+	return nil, nil, errStubWrite
+}
 
 // Demo subscription and vault of the simulator's built-in tenant.
 const (

@@ -24,6 +24,7 @@ type WizardAPI interface {
 	VaultByName(ctx context.Context, subscriptionID, group, name string) (*azure.Vault, error)
 	StorageConfig(ctx context.Context, vaultID string) (azure.StorageConfig, error)
 	Locations(ctx context.Context, subscriptionID string) ([]azure.Location, error)
+	BeginEffectiveRules(ctx context.Context, nicID, resumeToken string) (*azure.Operation, func() []azure.EffectiveNSG, error)
 }
 
 var (
@@ -86,7 +87,7 @@ func NewWizardSession(api WizardAPI, opts WizardOptions) (*ui.Shell, *Session) {
 	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context, Log: NewTranscript(nil)}
 	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api),
-		newNotBuiltStep(c, "network"), newNotBuiltStep(c, "agent"), newReviewStep(c, sess, api, opts.PlanPath),
+		newNetworkStep(c, sess, api), newNotBuiltStep(c, "agent"), newReviewStep(c, sess, api, opts.PlanPath),
 		newApplyStep(c, sess, api, opts.Run), newProtectStep(c, sess, api, opts.Run), newSummaryStep(c, sess)}
 	var shell ui.ShellOptions
 	if opts.Demo {
