@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,9 @@ type networkAPI interface {
 	NSG(ctx context.Context, id string) (azure.NSG, error)
 	BeginPutSecurityRule(ctx context.Context, nsgID string, r azure.SecurityRule, resumeToken string) (*azure.Operation, error)
 	SecurityRule(ctx context.Context, nsgID, name string) (*azure.SecurityRule, error)
+	NetworkWatcher(ctx context.Context, subscriptionID, location string) (string, error)
+	ServiceTags(ctx context.Context, subscriptionID, location string) (changeNumber string, tags []azure.ServiceTag, err error)
+	VerifyIPFlow(ctx context.Context, watcherID string, f azure.FlowCheck) (access, rule string, err error)
 }
 
 // addNSGRule adds backupready's outbound rule to an NSG: a long-running
@@ -79,7 +83,42 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 		return "", &azure.Error{Kind: azure.KindOperation, Op: "put-security-rule", Code: azure.CodeWriteNotApplied}
 	}
 	detail := strconv.Itoa(prio)
+	if verdict := a.verifyPath(ctx, i, c, start); verdict != "" {
+		detail += " · " + verdict
+	}
 	return detail, a.record(JournalEntry{Action: c.Action, Target: c.Target, State: JournalDone, Detail: detail, Seconds: a.now().Sub(start).Seconds()})
+}
+
+// verifyPath asks the region's Network Watcher, where there is one, whether
+// the change's probe VM may now reach Azure Storage on 443 (IP flow verify),
+// and returns its answer ("Allow securityRules/…"), or "" when it could
+// not be asked. It never fails the change: the rule is in place either way.
+func (a *Applier) verifyPath(ctx context.Context, i int, c Change, start time.Time) string {
+	if c.Probe == nil {
+		return ""
+	}
+	sub, region := a.Plan.Subscription, azure.NormalizeLocation(a.Plan.Vault.Location)
+	watcher, err := a.API.NetworkWatcher(ctx, sub, region)
+	if err != nil || watcher == "" {
+		return ""
+	}
+	remote := "203.0.113.10" // any public address when the tag's cannot be read
+	if _, tags, err := a.API.ServiceTags(ctx, sub, region); err == nil {
+		for _, t := range tags {
+			if strings.EqualFold(t.Name, StorageTag(region)) && len(t.IPv4) > 0 {
+				if p, err := netip.ParsePrefix(t.IPv4[0]); err == nil {
+					remote = p.Addr().String()
+				}
+			}
+		}
+	}
+	a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.verifying", Elapsed: a.now().Sub(start), Percent: -1})
+	access, rule, err := a.API.VerifyIPFlow(ctx, watcher, azure.FlowCheck{VMID: c.Probe.VMID, Direction: "Outbound", Protocol: "TCP",
+		LocalIP: c.Probe.IP, LocalPort: "*", RemoteIP: remote, RemotePort: "443"})
+	if err != nil {
+		return ""
+	}
+	return access + " " + lastSegment(rule)
 }
 
 // argNamed returns the value of a name/value argument list's entry.

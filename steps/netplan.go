@@ -61,6 +61,7 @@ type blockedNSG struct {
 	rule     string // the rule that blocks
 	priority int32
 	vms      []string
+	probe    *Probe // a running VM behind it, to verify the rule afterwards
 }
 
 // networkChanges plans the network section for the VMs the plan protects.
@@ -103,6 +104,9 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 				if !slices.Contains(b.vms, vm.Name) {
 					b.vms = append(b.vms, vm.Name)
 				}
+				if b.probe == nil && vm.Running() && len(ips) > 0 {
+					b.probe = &Probe{VMID: vm.ID, IP: ips[0].String()}
+				}
 			}
 		}
 	}
@@ -111,7 +115,7 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 	var out []Change
 	for _, key := range order {
 		b := blocked[key]
-		c := Change{Action: ActionNSGRule, Target: b.nsg.ID + "/securityRules/" + BackupRuleName, Region: region,
+		c := Change{Action: ActionNSGRule, Target: b.nsg.ID + "/securityRules/" + BackupRuleName, Region: region, Probe: b.probe,
 			Args: []any{"NSG", b.nsg.Name, "Rule", b.rule, "Priority", int(b.priority), "Tag", tag, "VMs", strings.Join(b.vms, ", "), "Count", len(b.vms)}}
 		if existing := ruleNamed(b.nsg, BackupRuleName); existing != nil {
 			// ours exists but does not win: the planner does not edit it

@@ -147,7 +147,8 @@ func TestApplyAddsNSGRule(t *testing.T) {
 	for i := range cs {
 		if cs[i].Action == ActionNSGRule {
 			rule = &cs[i]
-			if out.States[i] != RunDone || out.Details[i] != "199" {
+			// the rule at 199, and Network Watcher confirms the path for api-01
+			if out.States[i] != RunDone || out.Details[i] != "199 · Allow "+BackupRuleName {
 				t.Errorf("rule: %s detail %q", out.States[i], out.Details[i])
 			}
 		}

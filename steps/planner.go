@@ -42,6 +42,14 @@ type Change struct {
 	Reason       string // catalog key saying why
 	Args         []any
 	Irreversible bool // cannot be undone once carried out (or once protection starts)
+	// Probe is a running VM the change is for and one of its private
+	// addresses, to check the change worked (network rules: IP flow verify).
+	Probe *Probe
+}
+
+// Probe names a VM and one of its private addresses.
+type Probe struct {
+	VMID, IP string
 }
 
 // LiveVault is what Azure says about the plan's vault.

@@ -64,6 +64,14 @@ func (s *stubAPI) BeginEffectiveRules(context.Context, string, string) (*azure.O
 	return nil, nil, errStubWrite
 }
 
+func (s *stubAPI) NetworkWatcher(context.Context, string, string) (string, error) { return "", nil }
+func (s *stubAPI) ServiceTags(context.Context, string, string) (string, []azure.ServiceTag, error) {
+	return "", nil, errStubWrite
+}
+func (s *stubAPI) VerifyIPFlow(context.Context, string, azure.FlowCheck) (string, string, error) {
+	return "", "", errStubWrite
+}
+
 // Demo subscription and vault of the simulator's built-in tenant.
 const (
 	simProd     = "3f2b6c1e-8a4d-4c2e-9b7a-1d5e6f708192"
