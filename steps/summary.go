@@ -339,7 +339,7 @@ func summaryTodos(sess *Session, s SessionSummary, phases map[string]bool, unfin
 		}
 		return false
 	}
-	if !changedKind("network") {
+	if p := sess.Plan; !changedKind("nsg") && (p == nil || p.Network.Mode == "" || p.Network.Mode == NetworkNone) {
 		out = append(out, SummaryTodo{Key: "summary.todo.network", Args: []any{"Step", "step.network.title"}, Links: []string{docsPrepare}})
 	}
 	if !changedKind("agent") {

@@ -316,7 +316,7 @@ func TestSummaryStepSections(t *testing.T) {
 			"Protection of db-1", "job "+sumJobDB,
 			"Skipped, and why (0)", "Nothing was skipped.",
 			"What you still have to do (3)",
-			"The Network step is not built in this version", "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare",
+			"The plan leaves the network as it is", "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare",
 			"The Agent & extension step is not built in this version", "https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot",
 			"the transfer to the vault can take hours; follow them in the portal's Backup jobs",
 		)
