@@ -393,5 +393,12 @@ func ReadLiveState(ctx context.Context, api liveAPI, p *Plan) (LiveState, error)
 			live.Vault.ProtectedItems++
 		}
 	}
+	// Run Command reaches a VM only through its agent: the proxy mode
+	// needs each VM's agent state (an instance-view read per running VM)
+	if ra, ok := api.(guestAgentReader); ok {
+		if err := ReadGuestAgents(ctx, ra, p, live); err != nil {
+			return live, err
+		}
+	}
 	return live, nil
 }

@@ -25,6 +25,10 @@ func LinuxProxyScript(host string, port int, noProxy []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	cmd := "sudo backupready guest proxy --host " + p.Host + " --port " + strconv.Itoa(p.Port)
+	if len(p.NoProxy) > 0 {
+		cmd += " --no-proxy " + strings.Join(p.NoProxy, ",")
+	}
 	var s strings.Builder
 	w := func(lines ...string) {
 		for _, l := range lines {
@@ -35,7 +39,7 @@ func LinuxProxyScript(host string, port int, noProxy []string) (string, error) {
 		"#!/bin/sh",
 		"# backupready: HTTP proxy "+p.HostPort()+" for the Azure Linux Agent (waagent) and the backup extension.",
 		"#",
-		"# Does what `sudo backupready guest proxy --host "+p.Host+" --port "+strconv.Itoa(p.Port)+"` does:",
+		"# Does what `"+cmd+"` does:",
 		"#   1. /etc/waagent.conf: HttpProxy.Host and HttpProxy.Port. Entries already there",
 		"#      (also commented-out ones such as #HttpProxy.Host=None) are replaced in place,",
 		"#      missing ones appended; every other line and the line endings are kept.",
@@ -177,11 +181,26 @@ func LinuxProxyScript(host string, port int, noProxy []string) (string, error) {
 	return s.String(), nil
 }
 
+// WinHTTPBypassList is the bypass list WindowsProxyScript sets for these
+// no-proxy entries: Azure's platform addresses first, then every entry
+// WinHTTP has a form for, joined with ";".
+func WinHTTPBypassList(noProxy []string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range (Proxy{NoProxy: noProxy}).NoProxyList() {
+		if b, ok := winHTTPBypass(e); ok && !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return strings.Join(out, ";")
+}
+
 // unitPlaceholder stands for the agent's unit in the drop-in's text, which
 // the script fills in once it knows the unit.
 const unitPlaceholder = "@BACKUPREADY_UNIT@"
 
-// shQuote quotes s for sh: single quotes, each ' as '\''.
+// shQuote quotes s for sh in single quotes; a ' inside ends the quote, is escaped (\') and reopens it.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
