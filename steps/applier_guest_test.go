@@ -95,7 +95,7 @@ func TestApplyGuestProxy(t *testing.T) {
 	nsgSkip := false
 	var pushed, manual int
 	for _, c := range cs {
-		if c.Action == ActionNSGRule && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later" {
+		if c.Action == ActionNetworkMode && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later" {
 			nsgSkip = true
 		}
 		if c.Action != ActionGuestProxy {

@@ -22,6 +22,10 @@ import (
 // ActionNSGRule adds backupready's outbound rule to an NSG.
 const ActionNSGRule = "nsg.rule"
 
+// ActionNetworkMode stands for the part of a network mode this version does
+// not carry out (always a Skip saying so).
+const ActionNetworkMode = "network.mode"
+
 // BackupRuleName is the name of the rule backupready adds.
 const BackupRuleName = "AllowAzureBackupStorageOutbound"
 
@@ -74,7 +78,7 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 	case NetworkProxy:
 		return proxyChanges(p, live, vms, region)
 	case NetworkIPRanges:
-		return []Change{{Kind: Skip, Action: ActionNSGRule, Target: p.Network.Mode, Region: region,
+		return []Change{{Kind: Skip, Action: ActionNetworkMode, Target: p.Network.Mode, Region: region,
 			Reason: "change.reason.network-mode-later", Args: []any{"Mode", p.Network.Mode}}}
 	}
 	if live.Inventory == nil {
@@ -229,7 +233,7 @@ func proxyChanges(p *Plan, live LiveState, vms []*azure.VM, region string) []Cha
 		px = &PlanProxy{}
 	}
 	hostPort := guest.Proxy{Host: px.Host, Port: px.Port}.HostPort()
-	out := []Change{{Kind: Skip, Action: ActionNSGRule, Target: p.Network.Mode, Region: region,
+	out := []Change{{Kind: Skip, Action: ActionNetworkMode, Target: p.Network.Mode, Region: region,
 		Reason: "change.reason.network-proxy-nsg-later", Args: []any{"Mode", p.Network.Mode, "Proxy", hostPort}}}
 	_, perr := guest.NewProxy(px.Host, px.Port, px.NoProxy)
 	for _, vm := range vms {

@@ -123,7 +123,7 @@ func TestNetworkChanges(t *testing.T) {
 	cs, _ = Changes(p, l)
 	found := false
 	for _, c := range cs {
-		if c.Action == ActionNSGRule && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later" {
+		if c.Action == ActionNetworkMode && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later" {
 			found = true
 		}
 	}

@@ -257,7 +257,7 @@ func TestNetworkProxy(t *testing.T) {
 	cs := reviewChanges(t, sess, api)
 	skipped := false
 	for _, c := range cs {
-		skipped = skipped || (c.Action == ActionNSGRule && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later")
+		skipped = skipped || (c.Action == ActionNetworkMode && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later")
 	}
 	if !skipped {
 		t.Errorf("Review should list the proxy mode as not carried out: %+v", cs)
