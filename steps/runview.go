@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -315,11 +314,6 @@ func runGlyph(s RunState) (string, string) {
 		return ui.GlyphTodo, ""
 	}
 	return ui.GlyphCurrent, ""
-}
-
-// runSummaryLine is the outcome in one line, for the step's header.
-func runSummaryLine(o Outcome, tr *ui.Translator) string {
-	return fmt.Sprint(OutcomeCounts(o, tr))
 }
 
 // changing reports a change that alters Azure (create or modify).
