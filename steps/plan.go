@@ -3,7 +3,7 @@ package steps
 import (
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/azure/guest"
 	"github.com/backupready/backupready/ui"
 )
 
@@ -524,47 +525,20 @@ var (
 	guidPattern     = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 	locationPattern = regexp.MustCompile(`^[a-z][a-z0-9]{1,39}$`)
 	vmIDPattern     = regexp.MustCompile(`(?i)^/subscriptions/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/resourceGroups/([^/]+)/providers/Microsoft\.Compute/virtualMachines/([^/]+)$`)
-	dnsLabel        = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
 
-// validHost accepts an IPv4 or IPv6 address or a DNS name.
+// validHost accepts an IPv4 or IPv6 address (without a zone) or a DNS name,
+// as the guest proxy configuration does.
 func validHost(h string) bool {
-	if net.ParseIP(h) != nil {
-		return true
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Zone() == ""
 	}
-	return validDNSName(h)
-}
-
-func validDNSName(h string) bool {
-	h = strings.TrimSuffix(h, ".")
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(h, ".") {
-		if !dnsLabel.MatchString(l) {
-			return false
-		}
-	}
-	return true
+	return guest.ValidDNSName(h)
 }
 
 // validNoProxy accepts what NO_PROXY lists commonly hold: "*", an address,
 // a CIDR range, or a DNS name, optionally with a leading "." or "*.".
-func validNoProxy(s string) bool {
-	if s == "*" || validHost(s) {
-		return true
-	}
-	if _, _, err := net.ParseCIDR(s); err == nil {
-		return true
-	}
-	if rest, ok := strings.CutPrefix(s, "*."); ok {
-		return validDNSName(rest)
-	}
-	if rest, ok := strings.CutPrefix(s, "."); ok {
-		return validDNSName(rest)
-	}
-	return false
-}
+func validNoProxy(s string) bool { return guest.ValidNoProxy(s) }
 
 // ---- decoding ----
 

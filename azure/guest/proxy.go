@@ -124,6 +124,13 @@ func checkHost(host string) (string, error) {
 	return h, nil
 }
 
+// ValidDNSName reports whether h is a DNS host name (labels of letters,
+// digits and hyphens, 253 characters at most; a final dot allowed).
+func ValidDNSName(h string) bool { return validDNSName(h) }
+
+// ValidNoProxy reports whether s is an entry a NO_PROXY list may hold.
+func ValidNoProxy(s string) bool { return validNoProxy(s) }
+
 func validDNSName(h string) bool {
 	h = strings.TrimSuffix(h, ".")
 	if h == "" || len(h) > 253 {
