@@ -212,3 +212,23 @@ func TestApplyJSONEventsAndFailureExit4(t *testing.T) {
 		t.Fatalf("no failed event:\n%s", stdout)
 	}
 }
+
+// Without --yes at a terminal, apply shows the changes and asks: anything
+// but yes changes nothing (exit 0, no write sent); y carries the plan out.
+func TestApplyAsksAtATerminal(t *testing.T) {
+	dir := t.TempDir()
+	scenario, state := fastScenario(t, "0s"), filepath.Join(dir, "state.json")
+	plan := writePlan(t, newVaultPlan())
+	trace := filepath.Join(dir, "no.tsv")
+	code, stdout, stderr := runCLIInput(t, nil, true, "n\n", "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--trace", trace)
+	if code != 0 || !strings.Contains(stdout, "Carry out these") || !strings.Contains(stdout, "Nothing was changed.") {
+		t.Fatalf("declined: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if w := traceWrites(t, trace); len(w) != 0 {
+		t.Fatalf("a declined apply sent writes: %v", w)
+	}
+	code, stdout, stderr = runCLIInput(t, nil, true, "y\n", "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan)
+	if code != 0 || !strings.Contains(stdout, "Done (") {
+		t.Fatalf("accepted: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

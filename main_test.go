@@ -16,6 +16,12 @@ import (
 // returning exit code, stdout and stderr. Terminal detection is pinned.
 func runCLI(t *testing.T, env map[string]string, tty bool, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIInput(t, env, tty, "", args...)
+}
+
+// runCLIInput is runCLI with what the user types on standard input.
+func runCLIInput(t *testing.T, env map[string]string, tty bool, input string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	if env == nil {
 		env = map[string]string{}
@@ -24,7 +30,7 @@ func runCLI(t *testing.T, env map[string]string, tty bool, args ...string) (int,
 		env["LANG"] = "en_US.UTF-8"
 	}
 	ios := &ioStreams{
-		in: strings.NewReader(""), out: &out, err: &errb,
+		in: strings.NewReader(input), out: &out, err: &errb,
 		getenv:  func(k string) string { return env[k] },
 		environ: func() []string { return []string{"TERM=xterm-256color", "NO_COLOR=1"} },
 		ttyIn:   &tty, ttyOut: &tty, ttyErr: &tty,
