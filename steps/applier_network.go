@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
 	"strconv"
@@ -20,25 +21,34 @@ type networkAPI interface {
 	VerifyIPFlow(ctx context.Context, watcherID string, f azure.FlowCheck) (access, rule string, err error)
 }
 
-// addNSGRule adds backupready's outbound rule to an NSG: a long-running
-// PUT, resumed from the journal after an interruption, then read back. A
-// priority that another rule took meanwhile (SecurityRuleConflict) makes it
-// read the NSG again, pick another free priority that still wins, and say
-// so in the result.
+// addNSGRule adds a change's rule (backupready's own outbound rule, or a
+// rule of the proxy path) to an NSG: a long-running PUT, resumed from the
+// journal after an interruption, then read back. A priority that another
+// rule took meanwhile (SecurityRuleConflict) makes it read the NSG again,
+// pick another free priority that still wins, and say so in the result.
 func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Time) (string, error) {
-	nsgID := strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName)
+	region := azure.NormalizeLocation(a.Plan.Vault.Location)
+	rule := BackupRule(region, 0)
+	if c.Rule != nil {
+		rule = *c.Rule
+	}
+	nsgID := strings.TrimSuffix(c.Target, "/securityRules/"+rule.Name)
 	prio, err := strconv.Atoi(c.To)
 	if err != nil {
 		return "", &azure.Error{Kind: azure.KindInvalid, Op: "apply", Code: "BadPriority", Message: c.To}
 	}
-	region := azure.NormalizeLocation(a.Plan.Vault.Location)
 	blocking := int32(4097)
 	if v, ok := argNamed(c.Args, "Priority").(int); ok {
 		blocking = int32(v)
 	}
+	at := func(p int) azure.SecurityRule {
+		r := rule
+		r.Priority = int32(p)
+		return r
+	}
 	var op *azure.Operation
 	if last, ok := a.Journal.Last(c.Action, c.Target); ok && last.State == JournalInProgress && last.ResumeToken != "" {
-		if o, err := a.API.BeginPutSecurityRule(ctx, nsgID, BackupRule(region, int32(prio)), last.ResumeToken); err == nil {
+		if o, err := a.API.BeginPutSecurityRule(ctx, nsgID, at(prio), last.ResumeToken); err == nil {
 			op = o
 			if p, err := strconv.Atoi(last.Detail); err == nil {
 				prio = p
@@ -49,7 +59,7 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 		if err := a.write(ctx, c, ""); err != nil {
 			return "", err
 		}
-		op, err = a.API.BeginPutSecurityRule(ctx, nsgID, BackupRule(region, int32(prio)), "")
+		op, err = a.API.BeginPutSecurityRule(ctx, nsgID, at(prio), "")
 		if err == nil {
 			break
 		}
@@ -61,7 +71,7 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 		if rerr != nil {
 			return "", rerr
 		}
-		next, reason := pickPriority(&n, blocking, PriorityAuto)
+		next, reason := pickPriority(&n, rule.Direction, blocking, PriorityAuto)
 		if reason != "" {
 			return "", err
 		}
@@ -75,7 +85,7 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 	if err := a.wait(ctx, i, start, op, "apply.note.adding-rule"); err != nil {
 		return "", err
 	}
-	got, err := a.API.SecurityRule(ctx, nsgID, BackupRuleName)
+	got, err := a.API.SecurityRule(ctx, nsgID, rule.Name)
 	if err != nil {
 		return "", err
 	}
@@ -102,23 +112,33 @@ func (a *Applier) verifyPath(ctx context.Context, i int, c Change, start time.Ti
 	if err != nil || watcher == "" {
 		return ""
 	}
-	remote := "203.0.113.10" // any public address when the tag's cannot be read
-	if _, tags, err := a.API.ServiceTags(ctx, sub, region); err == nil {
-		for _, t := range tags {
-			if strings.EqualFold(t.Name, StorageTag(region)) && len(t.IPv4) > 0 {
-				if p, err := netip.ParsePrefix(t.IPv4[0]); err == nil {
-					remote = p.Addr().String()
-				}
-			}
-		}
+	f := azure.FlowCheck{VMID: c.Probe.VMID, Direction: cmp.Or(c.Probe.Direction, "Outbound"), Protocol: "TCP",
+		LocalIP: c.Probe.IP, LocalPort: "*", RemoteIP: c.Probe.RemoteIP, RemotePort: cmp.Or(c.Probe.RemotePort, "443")}
+	if f.RemoteIP == "" {
+		f.RemoteIP = a.storageAddress(ctx, sub, region)
 	}
 	a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.verifying", Elapsed: a.now().Sub(start), Percent: -1})
-	access, rule, err := a.API.VerifyIPFlow(ctx, watcher, azure.FlowCheck{VMID: c.Probe.VMID, Direction: "Outbound", Protocol: "TCP",
-		LocalIP: c.Probe.IP, LocalPort: "*", RemoteIP: remote, RemotePort: "443"})
+	access, rule, err := a.API.VerifyIPFlow(ctx, watcher, f)
 	if err != nil {
 		return ""
 	}
 	return access + " " + lastSegment(rule)
+}
+
+// storageAddress is an address of Azure Storage in the region from the
+// service-tag API, or a documentation address when it cannot be read (any
+// public address tells whether the Internet is reachable).
+func (a *Applier) storageAddress(ctx context.Context, sub, region string) string {
+	if _, tags, err := a.API.ServiceTags(ctx, sub, region); err == nil {
+		for _, t := range tags {
+			if strings.EqualFold(t.Name, StorageTag(region)) && len(t.IPv4) > 0 {
+				if p, err := netip.ParsePrefix(t.IPv4[0]); err == nil {
+					return p.Addr().String()
+				}
+			}
+		}
+	}
+	return "203.0.113.10"
 }
 
 // argNamed returns the value of a name/value argument list's entry.

@@ -1,14 +1,12 @@
 package steps
 
 import (
-	"context"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/backupready/backupready/azure"
-	"github.com/backupready/backupready/azure/guest"
 )
 
 // Network changes (AZURE.md §4): with network.mode serviceTags, every NSG
@@ -61,13 +59,14 @@ var regionTagNames = map[string]string{
 	"usgovvirginia": "USGovVirginia", "usgovarizona": "USGovArizona",
 }
 
-// blockedNSG is an NSG that blocks the backup path of some of the plan's VMs.
+// blockedNSG is an NSG that blocks a path some of the plan's VMs need.
 type blockedNSG struct {
 	nsg      *azure.NSG
 	rule     string // the rule that blocks
 	priority int32
 	vms      []string
-	probe    *Probe // a running VM behind it, to verify the rule afterwards
+	probe    *Probe  // a running VM behind it, to verify the rule afterwards
+	picked   []int32 // priorities the plan already gives new rules here
 }
 
 // networkChanges plans the network section for the VMs the plan protects.
@@ -76,12 +75,28 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 	case "", NetworkNone:
 		return nil
 	case NetworkProxy:
-		return proxyChanges(p, live, vms, region)
+		return proxyChanges(p, live, vms, region, conflicts)
 	case NetworkIPRanges:
-		return []Change{{Kind: Skip, Action: ActionNetworkMode, Target: p.Network.Mode, Region: region,
-			Reason: "change.reason.network-mode-later", Args: []any{"Mode", p.Network.Mode}}}
+		return ipRangeChanges(p, live, vms, region, conflicts)
 	}
 	if live.Inventory == nil {
+		return nil
+	}
+	blocked := scanBlocking(live.Inventory, vms, func(_ *azure.VM, n *azure.NSG, ips []netip.Addr) nsgVerdict {
+		return evalNSG(n, region, ips)
+	})
+	var out []Change
+	for _, b := range blocked {
+		out = append(out, ruleChange(p, b, BackupRule(region, 0), region, "change.reason.nsg-rule", conflicts))
+	}
+	return out
+}
+
+// scanBlocking judges every NSG on the VMs' NICs and subnets with judge
+// and returns those that block some VM, in id order, each with the VMs it
+// blocks and the lowest-priority rule that does.
+func scanBlocking(inv *azure.Inventory, vms []*azure.VM, judge func(vm *azure.VM, n *azure.NSG, ips []netip.Addr) nsgVerdict) []*blockedNSG {
+	if inv == nil {
 		return nil
 	}
 	blocked := map[string]*blockedNSG{}
@@ -89,13 +104,12 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 	for _, vm := range vms {
 		for _, nic := range vm.NICs {
 			ips := nicAddrs(nic)
-			ids := append([]string{nic.NSGID}, subnetNSGs(live.Inventory, nic)...)
-			for _, id := range ids {
-				n := live.Inventory.NSG(id)
+			for _, id := range append([]string{nic.NSGID}, subnetNSGs(inv, nic)...) {
+				n := inv.NSG(id)
 				if n == nil {
 					continue
 				}
-				d := evalNSG(n, region, ips)
+				d := judge(vm, n, ips)
 				if d.allow {
 					continue
 				}
@@ -119,33 +133,43 @@ func networkChanges(p *Plan, live LiveState, vms []*azure.VM, region string, con
 		}
 	}
 	slices.Sort(order)
-	tag := StorageTag(region)
-	var out []Change
-	for _, key := range order {
-		b := blocked[key]
-		c := Change{Action: ActionNSGRule, Target: b.nsg.ID + "/securityRules/" + BackupRuleName, Region: region, Probe: b.probe,
-			Args: []any{"NSG", b.nsg.Name, "Rule", b.rule, "Priority", int(b.priority), "Tag", tag, "VMs", strings.Join(b.vms, ", "), "Count", len(b.vms)}}
-		if existing := ruleNamed(b.nsg, BackupRuleName); existing != nil {
-			// ours exists but does not win: the planner does not edit it
-			// (another run, or a person, chose it); it says what to do
-			c.Kind, c.Reason = Skip, "change.reason.nsg-rule-loses"
-			c.Args = append(c.Args, "Have", int(existing.Priority))
-			*conflicts = append(*conflicts, PlanConflict{Field: "network.nsgRulePriority", Reason: "conflict.nsg-rule-loses", Args: c.Args})
-			out = append(out, c)
-			continue
-		}
-		prio, reason := pickPriority(b.nsg, b.priority, p.Network.NSGRulePriority)
-		if reason != "" {
-			c.Kind, c.Reason = Skip, "change.reason.nsg-no-priority"
-			*conflicts = append(*conflicts, PlanConflict{Field: "network.nsgRulePriority", Reason: reason, Args: c.Args})
-			out = append(out, c)
-			continue
-		}
-		c.Kind, c.Reason, c.To = Create, "change.reason.nsg-rule", strconv.Itoa(int(prio))
-		c.Args = append(c.Args, "New", int(prio))
-		out = append(out, c)
+	out := make([]*blockedNSG, 0, len(order))
+	for _, k := range order {
+		out = append(out, blocked[k])
 	}
 	return out
+}
+
+// ruleChange is the change that adds rule to a blocking NSG at a priority
+// that wins over the rule that blocks (the plan's number, or the highest
+// free one): a Create with reason, or a Skip with a plan conflict when the
+// NSG already has a rule of that name that loses (the planner never edits
+// an existing rule) or no priority fits. The catalog arguments are NSG,
+// Rule, Priority (the blocking rule), Tag (the rule's destination), VMs,
+// Count and New (the priority chosen).
+func ruleChange(p *Plan, b *blockedNSG, rule azure.SecurityRule, region, reason string, conflicts *PlanConflicts) Change {
+	c := Change{Action: ActionNSGRule, Target: b.nsg.ID + "/securityRules/" + rule.Name, Region: region, Probe: b.probe,
+		Args: []any{"NSG", b.nsg.Name, "Rule", b.rule, "Priority", int(b.priority), "Tag", strings.Join(rule.Destinations, ", "),
+			"VMs", strings.Join(b.vms, ", "), "Count", len(b.vms), "Name", rule.Name, "Direction", rule.Direction}}
+	if existing := ruleNamed(b.nsg, rule.Name); existing != nil {
+		// ours exists but does not win: the planner does not edit it
+		// (another run, or a person, chose it); it says what to do
+		c.Kind, c.Reason = Skip, "change.reason.nsg-rule-loses"
+		c.Args = append(c.Args, "Have", int(existing.Priority))
+		*conflicts = append(*conflicts, PlanConflict{Field: "network.nsgRulePriority", Reason: "conflict.nsg-rule-loses", Args: c.Args})
+		return c
+	}
+	prio, why := pickPriority(b.nsg, rule.Direction, b.priority, p.Network.NSGRulePriority, b.picked...)
+	if why != "" {
+		c.Kind, c.Reason = Skip, "change.reason.nsg-no-priority"
+		*conflicts = append(*conflicts, PlanConflict{Field: "network.nsgRulePriority", Reason: why, Args: c.Args})
+		return c
+	}
+	b.picked = append(b.picked, prio)
+	rule.Priority = prio
+	c.Kind, c.Reason, c.To, c.Rule = Create, reason, strconv.Itoa(int(prio)), &rule
+	c.Args = append(c.Args, "New", int(prio))
+	return c
 }
 
 // BackupRule is the rule added to an NSG at a priority.
@@ -154,15 +178,18 @@ func BackupRule(region string, priority int32) azure.SecurityRule {
 		Sources: []string{"VirtualNetwork"}, Destinations: []string{StorageTag(region)}, DestPorts: []string{"443"}}
 }
 
-// pickPriority chooses the rule's priority: the plan's number when it wins
-// over the blocking rule and is free among the NSG's outbound rules; with
-// "auto", the highest free number below the blocking rule (at most
-// backupRulePriorityCeiling), so that the NSG owner's own low numbers stay
-// theirs. reason is a conflict's catalog key when there is none.
-func pickPriority(n *azure.NSG, blocking int32, want string) (int32, string) {
+// pickPriority chooses a new rule's priority among the NSG's rules of
+// direction: the plan's number when it wins over the blocking rule and is
+// free; with "auto", the highest free number below the blocking rule (at
+// most backupRulePriorityCeiling), so that the NSG owner's own low numbers
+// stay theirs. taken are priorities already given to other new rules. reason
+// is a conflict's catalog key when there is none. With a number, a second
+// rule on the same NSG (taken) takes the next free number above it that
+// still wins.
+func pickPriority(n *azure.NSG, direction string, blocking int32, want string, taken ...int32) (int32, string) {
 	used := map[int32]bool{}
 	for _, r := range n.Rules {
-		if strings.EqualFold(r.Direction, "Outbound") && !r.Default {
+		if strings.EqualFold(r.Direction, direction) && !r.Default {
 			used[r.Priority] = true
 		}
 	}
@@ -176,11 +203,16 @@ func pickPriority(n *azure.NSG, blocking int32, want string) (int32, string) {
 		case used[int32(v)]:
 			return 0, "conflict.nsg-priority-taken"
 		}
-		return int32(v), ""
+		for p := int32(v); p < blocking && p <= 4096; p++ {
+			if !used[p] && !slices.Contains(taken, p) {
+				return p, ""
+			}
+		}
+		return 0, "conflict.nsg-priority-taken"
 	}
 	top := min(blocking-1, backupRulePriorityCeiling)
 	for p := top; p >= 100; p-- {
-		if !used[p] {
+		if !used[p] && !slices.Contains(taken, p) {
 			return p, ""
 		}
 	}
@@ -218,141 +250,3 @@ func subnetNSGs(inv *azure.Inventory, nic azure.NIC) []string {
 	return out
 }
 
-// ActionGuestProxy pushes the proxy configuration into a VM with Run Command.
-const ActionGuestProxy = "vm.guestProxy"
-
-// proxyChanges plans network mode proxy. The guest part: every included VM
-// that runs with a Ready agent gets the proxy script through Run Command
-// (RunShellScript on Linux, RunPowerShellScript on Windows); the others are
-// skipped with what to run on the VM by hand. A VM whose script ran (the
-// journal says done) is not pushed again. The NSG rules of the proxy path
-// are not in this version: one Skip says so.
-func proxyChanges(p *Plan, live LiveState, vms []*azure.VM, region string) []Change {
-	px := p.Network.Proxy
-	if px == nil {
-		px = &PlanProxy{}
-	}
-	hostPort := guest.Proxy{Host: px.Host, Port: px.Port}.HostPort()
-	out := []Change{{Kind: Skip, Action: ActionNetworkMode, Target: p.Network.Mode, Region: region,
-		Reason: "change.reason.network-proxy-nsg-later", Args: []any{"Mode", p.Network.Mode, "Proxy", hostPort}}}
-	_, perr := guest.NewProxy(px.Host, px.Port, px.NoProxy)
-	for _, vm := range vms {
-		osType := guestOS(vm.OSType)
-		c := Change{Action: ActionGuestProxy, Target: vm.ID, Region: region, To: hostPort,
-			Args: []any{"VM", vm.Name, "Host", px.Host, "Port", px.Port, "OS", osType, "Proxy", hostPort}}
-		ready := vm.Running() && vm.Agent != nil && strings.EqualFold(vm.Agent.Status, "Ready")
-		last, ran := live.Journal.Last(ActionGuestProxy, vm.ID)
-		switch {
-		case perr != nil:
-			c.Kind, c.Reason = Skip, "change.reason.guest-proxy-invalid"
-		case ran && last.State == JournalDone:
-			c.Kind, c.Reason = NoChange, "change.reason.guest-proxy-done"
-			c.Args = append(c.Args, "When", last.Time.Format("2006-01-02 15:04 MST"))
-		case osType == "":
-			c.Kind, c.Reason = Skip, "change.reason.guest-proxy-os-unknown"
-			c.Args = append(c.Args, "Command", linuxProxyCommand(px), "WinCommand", windowsProxyCommand(px))
-		case !ready && osType == "Windows":
-			c.Kind, c.Reason = Skip, "change.reason.guest-proxy-manual-windows"
-			c.Args = append(c.Args, "Command", windowsProxyCommand(px), "Power", guestPower(vm), "Agent", guestAgent(vm))
-		case !ready:
-			c.Kind, c.Reason = Skip, "change.reason.guest-proxy-manual"
-			c.Args = append(c.Args, "Command", linuxProxyCommand(px), "Power", guestPower(vm), "Agent", guestAgent(vm))
-		case osType == "Windows":
-			c.Kind, c.Reason = Create, "change.reason.guest-proxy-windows"
-		default:
-			c.Kind, c.Reason = Create, "change.reason.guest-proxy"
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// guestOS is "Linux", "Windows" or "" (unknown).
-func guestOS(osType string) string {
-	switch {
-	case strings.EqualFold(osType, "Linux"):
-		return "Linux"
-	case strings.EqualFold(osType, "Windows"):
-		return "Windows"
-	}
-	return ""
-}
-
-// guestPower and guestAgent are the VM's power state and agent status as Azure
-// reports them ("-" when unknown or not read).
-func guestPower(vm *azure.VM) string { return or(vm.PowerState, "-") }
-
-func guestAgent(vm *azure.VM) string {
-	if vm.Agent == nil {
-		return "-"
-	}
-	return or(vm.Agent.Status, "-")
-}
-
-// linuxProxyCommand is what to run on a Linux VM by hand.
-func linuxProxyCommand(px *PlanProxy) string {
-	cmd := "sudo backupready guest proxy --host " + px.Host + " --port " + strconv.Itoa(px.Port)
-	if len(px.NoProxy) > 0 {
-		cmd += " --no-proxy " + strings.Join(px.NoProxy, ",")
-	}
-	return cmd
-}
-
-// windowsProxyCommand is the heart of the Windows script, to run by hand in
-// an elevated PowerShell.
-func windowsProxyCommand(px *PlanProxy) string {
-	p := guest.Proxy{Host: px.Host, Port: px.Port, NoProxy: px.NoProxy}
-	return `netsh winhttp set proxy proxy-server="` + p.HostPort() + `" bypass-list="` + guest.WinHTTPBypassList(px.NoProxy) + `"`
-}
-
-// GuestProxyScript is the script a vm.guestProxy change runs on its VM (the
-// one the wizard shows before it runs): POSIX sh for Linux, PowerShell for
-// Windows.
-func GuestProxyScript(p *Plan, osType string) (string, error) {
-	px := p.Network.Proxy
-	if px == nil {
-		return "", &guest.InputError{Field: "host", Reason: "missing"}
-	}
-	if _, err := guest.NewProxy(px.Host, px.Port, px.NoProxy); err != nil {
-		return "", err
-	}
-	switch guestOS(osType) {
-	case "Linux":
-		return guest.LinuxProxyScript(px.Host, px.Port, px.NoProxy)
-	case "Windows":
-		return guest.WindowsProxyScript(px.Host, px.Port, px.NoProxy), nil
-	}
-	return "", &azure.Error{Kind: azure.KindInvalid, Op: "run-command", Code: azure.CodeUnknownOSType, Message: osType}
-}
-
-// guestAgentReader reads VM agents' instance views.
-type guestAgentReader interface {
-	ReadAgents(ctx context.Context, vms []azure.VM, concurrency int, progress func(done, total int)) error
-}
-
-// ReadGuestAgents reads the agent of every running plan VM when the plan's
-// network mode is proxy: whether Run Command can reach a VM depends on it
-// (ReadLiveState does not read agents). The states land in live.VMs.
-func ReadGuestAgents(ctx context.Context, api guestAgentReader, p *Plan, live LiveState) error {
-	if p.Network.Mode != NetworkProxy {
-		return nil
-	}
-	var vms []azure.VM
-	var targets []*azure.VM
-	for _, id := range p.VMs {
-		if vm := live.VMs[strings.ToLower(id)]; vm != nil && vm.Running() && vm.Agent == nil {
-			vms = append(vms, *vm)
-			targets = append(targets, vm)
-		}
-	}
-	if len(vms) == 0 {
-		return nil
-	}
-	if err := api.ReadAgents(ctx, vms, 0, nil); err != nil {
-		return err
-	}
-	for k, vm := range targets {
-		vm.Agent, vm.AgentErr = vms[k].Agent, vms[k].AgentErr
-	}
-	return nil
-}

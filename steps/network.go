@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
 	"path/filepath"
@@ -207,26 +208,36 @@ func ServiceTagViews(p *Plan, inv *azure.Inventory, vms []*azure.VM) []NSGRuleVi
 	}
 	region := azure.NormalizeLocation(p.Vault.Location)
 	var conflicts PlanConflicts
+	return RuleViews(networkChanges(&q, LiveState{Inventory: inv}, vms, region, &conflicts), inv)
+}
+
+// RuleViews are the before/after views of the NSGs that changes add rules
+// to (their ActionNSGRule changes, planned or skipped), one per change: the
+// rules of the new rule's direction in priority order.
+func RuleViews(changes []Change, inv *azure.Inventory) []NSGRuleView {
 	var out []NSGRuleView
-	for _, c := range networkChanges(&q, LiveState{Inventory: inv}, vms, region, &conflicts) {
-		id, _, _ := strings.Cut(c.Target, "/securityRules/")
+	for _, c := range changes {
+		if c.Action != ActionNSGRule || inv == nil {
+			continue
+		}
+		id, name, _ := strings.Cut(c.Target, "/securityRules/")
 		n := inv.NSG(id)
 		if n == nil {
 			continue
 		}
+		dir := cmp.Or(argString(c.Args, "Direction"), "Outbound")
 		v := NSGRuleView{NSG: n, Change: c, New: -1, Blocking: argString(c.Args, "Rule")}
 		for _, r := range n.Rules {
-			if strings.EqualFold(r.Direction, "Outbound") {
+			if strings.EqualFold(r.Direction, dir) {
 				v.Rules = append(v.Rules, r)
 			}
 		}
-		if c.Kind == Create {
-			prio, _ := strconv.Atoi(c.To)
-			v.Rules = append(v.Rules, BackupRule(region, int32(prio)))
+		if c.Kind == Create && c.Rule != nil {
+			v.Rules = append(v.Rules, *c.Rule)
 		}
 		slices.SortStableFunc(v.Rules, func(a, b azure.SecurityRule) int { return int(a.Priority) - int(b.Priority) })
-		if c.Kind == Create {
-			v.New = slices.IndexFunc(v.Rules, func(r azure.SecurityRule) bool { return r.Name == BackupRuleName })
+		if c.Kind == Create && c.Rule != nil {
+			v.New = slices.IndexFunc(v.Rules, func(r azure.SecurityRule) bool { return strings.EqualFold(r.Name, name) })
 		}
 		out = append(out, v)
 	}
@@ -261,16 +272,17 @@ func CheckPriority(views []NSGRuleView, typed string) (string, []any) {
 		return "network.prio.range", nil
 	}
 	for _, v := range views {
+		dir := cmp.Or(argString(v.Change.Args, "Direction"), "Outbound")
 		blocking := int32(0)
 		for _, r := range v.NSG.Rules {
-			if strings.EqualFold(r.Name, v.Blocking) && strings.EqualFold(r.Direction, "Outbound") {
+			if strings.EqualFold(r.Name, v.Blocking) && strings.EqualFold(r.Direction, dir) {
 				blocking = r.Priority
 			}
 		}
 		if blocking == 0 {
 			continue
 		}
-		if _, reason := pickPriority(v.NSG, blocking, t); reason != "" {
+		if _, reason := pickPriority(v.NSG, dir, blocking, t); reason != "" {
 			args := []any{"NSG", v.NSG.Name, "Rule", v.Blocking, "Priority", int(blocking)}
 			switch reason {
 			case "conflict.nsg-priority-loses":

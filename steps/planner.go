@@ -45,11 +45,17 @@ type Change struct {
 	// Probe is a running VM the change is for and one of its private
 	// addresses, to check the change worked (network rules: IP flow verify).
 	Probe *Probe
+	// Rule is the security rule an ActionNSGRule change adds, at the
+	// change's priority (Target is the NSG id + "/securityRules/" + name).
+	Rule *azure.SecurityRule
 }
 
-// Probe names a VM and one of its private addresses.
+// Probe names a VM and one of its private addresses, and the flow to check
+// for it: by default outbound to Azure Storage in the region on 443; a rule
+// of the proxy path sets its own (Direction, RemoteIP, RemotePort).
 type Probe struct {
-	VMID, IP string
+	VMID, IP                        string
+	Direction, RemoteIP, RemotePort string
 }
 
 // LiveVault is what Azure says about the plan's vault.

@@ -262,12 +262,16 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 	for _, c := range later {
 		switch c.Action {
 		case ActionNSGRule:
-			nsg := strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName)
 			r := BackupRule(p.Vault.Location, 0)
+			if c.Rule != nil {
+				r = *c.Rule
+			}
+			nsg, _, _ := strings.Cut(c.Target, "/securityRules/")
 			w("")
-			w("# Let the VMs behind %s reach Azure Storage in the region (HTTPS).", lastSegment(nsg))
-			w(`az network nsg rule create --ids %s --priority %s --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --destination-address-prefixes %s --destination-port-ranges 443`,
-				shellQuote(c.Target), shellQuote(c.To), shellQuote(r.Destinations[0]))
+			w("# Rule %s on %s: %s %s TCP %s -> %s port %s.", r.Name, lastSegment(nsg), r.Direction, r.Access,
+				strings.Join(r.Sources, ","), strings.Join(r.Destinations, ","), strings.Join(r.DestPorts, ","))
+			w(`az network nsg rule create --ids %s --priority %s --direction %s --access %s --protocol Tcp --source-address-prefixes %s --destination-address-prefixes %s --destination-port-ranges %s`,
+				shellQuote(c.Target), shellQuote(c.To), r.Direction, r.Access, shellWords(r.Sources), shellWords(r.Destinations), shellWords(r.DestPorts))
 		case ActionPolicy:
 			w("")
 			w("# Create the backup policy %s: write its JSON first (az backup policy get-default-for-vm shows the shape).", p.Protect.Policy)
@@ -289,6 +293,15 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 		w("# Nothing to change: Azure already matches the plan.")
 	}
 	return b.String()
+}
+
+// shellWords quotes each value as one shell word, space-separated.
+func shellWords(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = shellQuote(v)
+	}
+	return strings.Join(q, " ")
 }
 
 // ---- screen ----

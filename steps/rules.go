@@ -994,20 +994,7 @@ type nsgVerdict struct {
 // decides. With no matching rule (an NSG read without its default rules) the
 // Azure default AllowInternetOutBound applies.
 func evalNSG(n *azure.NSG, region string, ips []netip.Addr) nsgVerdict {
-	rules := make([]azure.SecurityRule, 0, len(n.Rules))
-	for _, r := range n.Rules {
-		if strings.EqualFold(r.Direction, "Outbound") {
-			rules = append(rules, r)
-		}
-	}
-	slices.SortStableFunc(rules, func(a, b azure.SecurityRule) int { return cmp.Compare(a.Priority, b.Priority) })
-	for _, r := range rules {
-		if !protocolMatches(r.Protocol) || !anySourceMatches(r.Sources, ips) || !anyDestMatches(r.Destinations, region) || !anyPortMatches(r.DestPorts, 443) {
-			continue
-		}
-		return nsgVerdict{allow: strings.EqualFold(r.Access, "Allow"), rule: r.Name, priority: r.Priority}
-	}
-	return nsgVerdict{allow: true, rule: "AllowInternetOutBound", priority: 65001}
+	return evalFlow(n, storageFlow(region, ips))
 }
 
 func protocolMatches(p string) bool {
