@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"unique"
 
@@ -480,10 +481,12 @@ type networkRow struct {
 		Subnets              []struct {
 			ID         string `json:"id"`
 			Properties struct {
-				NetworkSecurityGroup  *idRef `json:"networkSecurityGroup"`
-				RouteTable            *idRef `json:"routeTable"`
-				NatGateway            *idRef `json:"natGateway"`
-				DefaultOutboundAccess *bool  `json:"defaultOutboundAccess"`
+				AddressPrefix         string   `json:"addressPrefix"`
+				AddressPrefixes       []string `json:"addressPrefixes"`
+				NetworkSecurityGroup  *idRef   `json:"networkSecurityGroup"`
+				RouteTable            *idRef   `json:"routeTable"`
+				NatGateway            *idRef   `json:"natGateway"`
+				DefaultOutboundAccess *bool    `json:"defaultOutboundAccess"`
 			} `json:"properties"`
 		} `json:"subnets"`
 	} `json:"properties"`
@@ -498,8 +501,12 @@ func decodeNetwork(raw json.RawMessage) (*NSG, []*Subnet, error) {
 	if strings.EqualFold(r.Type, "microsoft.network/virtualnetworks") {
 		var out []*Subnet
 		for _, s := range r.Properties.Subnets {
+			prefixes := s.Properties.AddressPrefixes
+			if s.Properties.AddressPrefix != "" && !slices.Contains(prefixes, s.Properties.AddressPrefix) {
+				prefixes = append([]string{s.Properties.AddressPrefix}, prefixes...)
+			}
 			out = append(out, &Subnet{
-				ID: s.ID, NSGID: refID(s.Properties.NetworkSecurityGroup), RouteTableID: refID(s.Properties.RouteTable),
+				ID: s.ID, AddressPrefixes: prefixes, NSGID: refID(s.Properties.NetworkSecurityGroup), RouteTableID: refID(s.Properties.RouteTable),
 				NATGatewayID: refID(s.Properties.NatGateway), DefaultOutboundAccess: s.Properties.DefaultOutboundAccess,
 			})
 		}

@@ -165,6 +165,7 @@ type NSG struct {
 // Subnet is a virtual network subnet with what decides its outbound path.
 type Subnet struct {
 	ID                    string
+	AddressPrefixes       []string // addressPrefix and addressPrefixes merged
 	NSGID                 string
 	RouteTableID          string
 	NATGatewayID          string

@@ -164,7 +164,7 @@ func TestDemoInventoryAndAgents(t *testing.T) {
 		web.Size != "Standard_D2s_v5" || web.Tags["env"] != "prod" || web.Protection != nil || !web.HasOSProfile {
 		t.Errorf("web-prod-01 = %+v", web)
 	}
-	if web.NICs[0].PrivateIPs[0] != "10.10.1.4" || inv.Subnet(web.NICs[0].SubnetIDs[0]).NSGID == "" {
+	if web.NICs[0].PrivateIPs[0] != "10.10.1.4" || inv.Subnet(web.NICs[0].SubnetIDs[0]).NSGID == "" || !slices.Equal(inv.Subnet(web.NICs[0].SubnetIDs[0]).AddressPrefixes, []string{"10.10.1.0/24"}) {
 		t.Errorf("web-prod-01 NIC %+v", web.NICs[0])
 	}
 	if vm := vmByName(inv, "sql-data-01"); len(vm.DataDisks) != 20 || !vm.DataDisks[0].Managed {
