@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -242,7 +243,7 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 			storage = c.To
 		case ActionCrossRegion:
 			crr = map[bool]string{true: "true", false: "false"}[c.To == "on"]
-		case ActionNSGRule, ActionPolicy, ActionProtect, ActionBackupNow:
+		default: // network rules, scripts in VMs, policy, protection
 			later = append(later, c)
 		}
 	}
@@ -259,6 +260,7 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 		w("%s", line)
 		n++
 	}
+	scripts := map[string]string{} // script text → its shell variable
 	for _, c := range later {
 		switch c.Action {
 		case ActionNSGRule:
@@ -285,6 +287,31 @@ func PlanScript(p *Plan, cs []Change, planFile string) string {
 			w("# Back up %s now, keeping the recovery point %d days.", lastSegment(c.Target), p.retainDays())
 			w(`az backup protection backup-now --vault-name %s --resource-group %s --backup-management-type AzureIaasVM --container-name %s --item-name %s --retain-until "$(date -u -d '+%d days' +%%d-%%m-%%Y)"`,
 				name, rg, shellQuote(azure.ContainerName(c.Target)), shellQuote(azure.ItemName(c.Target)), p.retainDays())
+		default:
+			lang, script, ok := ChangeScript(p, c)
+			if !ok {
+				w("")
+				w("# %s %s: no Azure CLI equivalent here; backupready apply carries it out.", c.Action, lastSegment(c.Target))
+				break
+			}
+			v, seen := scripts[script]
+			if !seen {
+				v = fmt.Sprintf("script_%d", len(scripts)+1)
+				scripts[script] = v
+				w("")
+				w("# The %s script Run Command runs (as root or SYSTEM), exactly as Review showed it.", lang)
+				w("%s=$(cat <<'BACKUPREADY_SCRIPT'", v)
+				b.WriteString(strings.TrimRight(script, "\n") + "\n")
+				w("BACKUPREADY_SCRIPT")
+				w(")")
+			}
+			cmd := "RunShellScript"
+			if lang == "powershell" {
+				cmd = "RunPowerShellScript"
+			}
+			w("")
+			w("# %s on %s.", c.Action, lastSegment(c.Target))
+			w(`az vm run-command invoke --ids %s --command-id %s --scripts "$%s"`, shellQuote(c.Target), cmd, v)
 		}
 		n++
 	}
@@ -307,7 +334,7 @@ func shellWords(vs []string) string {
 // ---- screen ----
 
 type reviewKeys struct {
-	scroll, save, export, confirm key.Binding
+	scroll, save, export, confirm, scripts key.Binding
 }
 
 // reviewStep is the screen model of step 6.
@@ -329,6 +356,9 @@ type reviewStep struct {
 	conflicts PlanConflicts
 	list      ReviewList
 	offset    int
+	scripts   []ScriptGroup // the scripts the plan runs inside VMs
+	showing   bool          // the scripts are shown instead of the changes
+	listOff   int           // the change list's offset while the scripts are shown
 
 	pending   *reviewAct // waiting for the same key again to replace an existing file
 	writing   bool
@@ -356,6 +386,7 @@ func newReviewStep(c *ui.Common, sess *Session, api reviewAPI, path string) revi
 			save:    b([]string{"s"}, "s", "review.key.save"),
 			export:  b([]string{"e"}, "e", "review.key.export"),
 			confirm: b([]string{"enter"}, "enter", "review.key.confirm"),
+			scripts: b([]string{"v"}, "v", "review.key.scripts"),
 		},
 		written: map[reviewAct]string{},
 	}
@@ -491,6 +522,10 @@ func (m reviewStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 			m.read, m.err = stateFailed, err
 		}
 		m.list = GroupChanges(cs)
+		m.scripts = PlanScripts(m.sess.Plan, cs)
+		if len(m.scripts) == 0 {
+			m.showing = false
+		}
 		m.offset = m.clamp(m.offset)
 		return m, nil
 	case fileWrittenMsg[reviewAct]:
@@ -541,6 +576,15 @@ func (m reviewStep) key(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 		return m.act(actExport)
 	case key.Matches(km, m.keys.confirm):
 		return m.act(actConfirm)
+	case key.Matches(km, m.keys.scripts) && len(m.scripts) > 0 && m.read == stateReady:
+		m.pending = nil
+		m.showing = !m.showing
+		if m.showing {
+			m.listOff, m.offset = m.offset, 0
+		} else {
+			m.offset = m.clamp(m.listOff)
+		}
+		return m, nil
 	}
 	m.pending = nil
 	m.offset = m.clamp(scrollKey(k, km, m.offset, m.listHeight()))
@@ -554,6 +598,9 @@ func (m reviewStep) Keys() []key.Binding {
 	out := []key.Binding{m.keys.scroll, m.keys.save}
 	if m.gate(actExport) == "" {
 		out = append(out, m.keys.export, m.keys.confirm)
+	}
+	if len(m.scripts) > 0 && m.read == stateReady {
+		out = append(out, m.keys.scripts)
 	}
 	if m.read == stateFailed {
 		out = append(out, m.c.Keys.Retry)
@@ -571,7 +618,15 @@ func (m reviewStep) clamp(off int) int {
 	if m.w <= 0 {
 		return max(off, 0)
 	}
-	return clampScroll(off, len(m.listLines(m.w)), m.listHeight())
+	return clampScroll(off, len(m.bodyLines(m.w)), m.listHeight())
+}
+
+// bodyLines are the scrolled lines: the changes, or the scripts.
+func (m reviewStep) bodyLines(w int) []string {
+	if m.showing {
+		return m.scriptLines(w)
+	}
+	return m.listLines(w)
 }
 
 func (m reviewStep) View(w, h int) string {
@@ -594,7 +649,7 @@ func (m reviewStep) View(w, h int) string {
 		lines = append(lines, problemLines(m.c, Explain(m.err), w)...)
 		lines = append(lines, "", st.App.Muted.Render(ui.Truncate(tr.T("scope.retry"), w)))
 	default:
-		lines = append(lines, scrolled(m.c, m.listLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "review.position")...)
+		lines = append(lines, scrolled(m.c, m.bodyLines(w), m.offset, max(h-len(head)-len(foot), 1), w, "review.position")...)
 	}
 	return ui.Frame(strings.Join(lines, "\n"), w, h-len(foot)) + "\n" + strings.Join(foot, "\n")
 }
@@ -619,6 +674,8 @@ func (m reviewStep) footLines(w int) []string {
 	tr, st := m.c.Tr, m.c.Styles
 	out := []string{""}
 	switch {
+	case m.showing && m.note == "" && m.noteErr == nil:
+		out = append(out, wrapStyled(tr.T("review.scripts.foot", "Key", m.keys.scripts.Help().Key), w, st.App.Muted)...)
 	case m.noteErr != nil:
 		out = append(out, errorNoteLines(m.c, m.note, m.noteErr, w)...)
 	case m.pending != nil:
@@ -770,6 +827,10 @@ func (m reviewStep) listLines(w int) []string {
 			change(c, 2, lastSegment(c.Target))
 		}
 	}
+	if n := len(m.scripts); n > 0 {
+		out = append(out, "")
+		out = append(out, wrapStyled(tr.T("review.scripts.note", "Count", n, "Key", m.keys.scripts.Help().Key), w, st.App.Muted)...)
+	}
 	if m.list.Irreversible > 0 {
 		out = append(out, "")
 		for i, l := range ui.Wrap(tr.T("review.irreversible", "Mark", tr.T("changes.irreversible")), w-2) {
@@ -781,4 +842,88 @@ func (m reviewStep) listLines(w int) []string {
 		}
 	}
 	return out
+}
+
+// ScriptGroup is one script the plan runs inside VMs with Run Command, and
+// the VMs it runs on (VMs of one OS with the same settings share a script).
+type ScriptGroup struct {
+	Action string // the change action that runs it
+	Lang   string // "sh" or "powershell"
+	Script string
+	VMs    []string // names
+}
+
+// PlanScripts are the distinct scripts the changes run inside VMs, in the
+// order of their first change: what Review shows before anything runs.
+func PlanScripts(p *Plan, changes []Change) []ScriptGroup {
+	var out []ScriptGroup
+	for _, c := range changes {
+		lang, script, ok := ChangeScript(p, c)
+		if !ok {
+			continue
+		}
+		name := argString(c.Args, "VM")
+		if name == "" {
+			name = lastSegment(c.Target)
+		}
+		i := slices.IndexFunc(out, func(g ScriptGroup) bool { return g.Action == c.Action && g.Script == script })
+		if i < 0 {
+			out = append(out, ScriptGroup{Action: c.Action, Lang: lang, Script: script})
+			i = len(out) - 1
+		}
+		if !slices.Contains(out[i].VMs, name) {
+			out[i].VMs = append(out[i].VMs, name)
+		}
+	}
+	return out
+}
+
+// scriptLines show each script the plan runs inside VMs, exactly as it will
+// run: a heading naming what it does and where, then its lines in a gutter,
+// long lines cut into pieces of the width (never reflowed: it is code).
+func (m reviewStep) scriptLines(w int) []string {
+	tr, st := m.c.Tr, m.c.Styles
+	var out []string
+	for _, g := range m.scripts {
+		out = append(out, "")
+		head := tr.T("review.scripts.heading", "What", tr.T("change.action."+g.Action), "Lang", g.Lang, "Count", len(g.VMs))
+		out = append(out, wrapStyled(head, w, st.Body.Heading)...)
+		out = append(out, wrapStyled(tr.T("review.scripts.vms", "VMs", strings.Join(g.VMs, ", ")), w, st.App.Muted)...)
+		gutter := st.App.Faint.Render("│ ")
+		for _, l := range strings.Split(strings.TrimRight(g.Script, "\n"), "\n") {
+			l = strings.ReplaceAll(strings.TrimRight(l, "\r"), "\t", "    ")
+			for _, piece := range codePieces(l, max(w-2, 8)) {
+				out = append(out, gutter+st.App.Text.Render(piece))
+			}
+		}
+	}
+	return out
+}
+
+// codePieces cuts a line of code into pieces at most w cells wide.
+func codePieces(l string, w int) []string {
+	if l == "" {
+		return []string{""}
+	}
+	var out []string
+	for l != "" {
+		piece := cutWidth(l, w)
+		out = append(out, piece)
+		l = l[len(piece):]
+	}
+	return out
+}
+
+// cutWidth is the longest prefix of s at most w cells wide (at least one
+// character).
+func cutWidth(s string, w int) string {
+	width := 0
+	for i, r := range s {
+		rw := ui.Width(string(r))
+		if width+rw > w && i > 0 {
+			return s[:i]
+		}
+		width += rw
+	}
+	return s
 }
