@@ -142,5 +142,34 @@ func AgentFromInstanceView(iv *armcompute.VirtualMachineInstanceView) AgentState
 		}
 		st.Extensions = append(st.Extensions, es)
 	}
+	// The snapshot extension of a managed VM may be missing from the
+	// extension list (AZURE.md §5.2) while its handler reports under the
+	// agent: take the handler's status then.
+	if a := iv.VMAgent; a != nil && !hasSnapshotExt(st.Extensions) {
+		for _, h := range a.ExtensionHandlers {
+			if h == nil || !IsSnapshotExtension("", str(h.Type)) {
+				continue
+			}
+			typ := str(h.Type)
+			es := ExtensionState{Name: intern(typ[strings.LastIndexByte(typ, '.')+1:]), Type: intern(typ), Version: intern(str(h.TypeHandlerVersion))}
+			if s := h.Status; s != nil {
+				es.Code, es.Message = intern(str(s.Code)), intern(str(s.Message))
+				if s.Level != nil {
+					es.Level = intern(string(*s.Level))
+				}
+			}
+			st.Extensions = append(st.Extensions, es)
+			break
+		}
+	}
 	return st
+}
+
+func hasSnapshotExt(es []ExtensionState) bool {
+	for _, e := range es {
+		if IsSnapshotExtension(e.Name, e.Type) {
+			return true
+		}
+	}
+	return false
 }

@@ -58,6 +58,7 @@ func (c *Cloud) runCommandRoutes() []nativeRoute {
 	return []nativeRoute{
 		{method: http.MethodPost, re: regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Compute/virtualMachines/([^/]+)/runCommand$`), serve: c.runCommand},
 		{method: http.MethodGet, re: regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/Microsoft\.Compute/locations/([^/]+)/operations/([^/]+)$`), serve: c.computeOp},
+		c.extensionRoutes()[0],
 	}
 }
 
@@ -66,6 +67,7 @@ type runCommandData struct {
 	Location string          `json:"location"`
 	OSType   string          `json:"osType"`
 	Timeout  bool            `json:"timeout,omitempty"`
+	Repair   bool            `json:"repair,omitempty"` // an agent repair that succeeded: the agent restarts when it ends (agent.go)
 	Result   json.RawMessage `json:"result,omitempty"` // the RunCommandResult, set when it starts (nothing in it depends on time)
 }
 
@@ -136,6 +138,9 @@ func (c *Cloud) runCommand(req *http.Request, _ reqInfo, m []string) (*http.Resp
 			op.Ready = op.Start.Add(runCommandTimeout * c.opTime)
 		} else {
 			data.Result = runCommandResult(osType, in.Script)
+			if _, _, exit := simulateScript(in.Script); exit == 0 && agentRepairScript(in.Script) {
+				data.Repair = true
+			}
 		}
 		setOpData(op, data)
 		base := "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/" + loc + "/operations/" + op.ID
@@ -151,8 +156,11 @@ func (c *Cloud) runCommand(req *http.Request, _ reqInfo, m []string) (*http.Resp
 	return emptyResponse(req, http.StatusAccepted, hdr), nil
 }
 
-func finishRunCommand(_ *Cloud, _ *state, op *simOp) {
+func finishRunCommand(c *Cloud, st *state, op *simOp) {
 	d := opData[runCommandData](op)
+	if d.Repair {
+		c.startAgentRestart(st, op.Target, d.OSType)
+	}
 	if d.Timeout {
 		ext := "RunCommandLinux"
 		if strings.EqualFold(d.OSType, "Windows") {
