@@ -877,7 +877,8 @@ const recordedChangeNumber = "63"
 // The tags backup needs (Storage, AzureBackup, AzureActiveDirectory,
 // AzureCloud) are not in the recorded example. The simulator gives them
 // prefixes from the documentation ranges (RFC 5737, RFC 3849), one /28 (and
-// one IPv6 /64) per region: Storage in 198.51.100.0/24 and 2001:db8:100::/48,
+// one IPv6 /64) per region (Storage.<Region> dozens more: servicetags.go):
+// Storage in 198.51.100.0/24 and 2001:db8:100::/48,
 // AzureBackup in 192.0.2.0/24 and 2001:db8:200::/48, AzureActiveDirectory
 // 203.0.113.192/26 and 2001:db8:300::/48. They are not Azure's addresses.
 const (
@@ -918,10 +919,10 @@ func backupTags(region string) []serviceTag {
 		{"AzureActiveDirectory", "", "AzureAD", "11", []string{aadV4, aadV6}},
 		{"AzureBackup", "", "AzureBackup", "9", []string{backupV4, backupV6}},
 		{"AzureBackup." + sfx, region, "AzureBackup", "3", []string{bk4, bk6}},
-		{"AzureCloud", "", "", "21", []string{storageV4, backupV4, aadV4, storageV6, backupV6, aadV6}},
+		{"AzureCloud", "", "", "21", []string{storageV4, storageBenchV4, backupV4, aadV4, storageV6, storageBenchV6, backupV6, aadV6}},
 		{"AzureCloud." + region, region, "", "12", []string{st4, bk4, st6, bk6}},
-		{"Storage", "", "AzureStorage", "17", []string{storageV4, storageV6}},
-		{"Storage." + sfx, region, "AzureStorage", "5", []string{st4, st6}},
+		{"Storage", "", "AzureStorage", "17", []string{storageV4, storageBenchV4, storageV6, storageBenchV6}},
+		{"Storage." + sfx, region, "AzureStorage", "5", storagePrefixes(region)}, // servicetags.go
 	}
 }
 
@@ -1026,7 +1027,8 @@ func (c *Cloud) serviceTags(req *http.Request, _ reqInfo, m []string) (*http.Res
 			m[2], req.URL.Query().Get("api-version")))
 	}
 	values := []map[string]any{}
-	for _, t := range serviceTagsOf(region) {
+	tags, change := c.serviceTagsNow(region)
+	for _, t := range tags {
 		values = append(values, map[string]any{
 			"name": t.Name, "id": t.Name,
 			"properties": map[string]any{"changeNumber": t.Change, "region": t.Region, "systemService": t.System, "addressPrefixes": t.Prefixes},
@@ -1034,7 +1036,7 @@ func (c *Cloud) serviceTags(req *http.Request, _ reqInfo, m []string) (*http.Res
 	}
 	body, _ := json.Marshal(map[string]any{
 		"name": "Public", "id": "/subscriptions/" + sub + "/providers/Microsoft.Network/serviceTags/Public",
-		"type": "Microsoft.Network/serviceTags", "changeNumber": recordedChangeNumber, "cloud": "Public", "values": values,
+		"type": "Microsoft.Network/serviceTags", "changeNumber": change, "cloud": "Public", "values": values,
 	})
 	return jsonResponse(req, http.StatusOK, body, nil), nil
 }
