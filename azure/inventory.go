@@ -22,7 +22,7 @@ type InventoryProgress struct {
 // Inventory reads the VMs, networks and vaults of the given subscriptions from
 // Resource Graph: ⌈VMs/1000⌉ + 2 requests, whatever the fleet size.
 func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress func(InventoryProgress)) (*Inventory, error) {
-	inv := &Inventory{NSGs: map[string]*NSG{}, Subnets: map[string]*Subnet{}}
+	inv := &Inventory{NSGs: map[string]*NSG{}, Subnets: map[string]*Subnet{}, RouteTables: map[string]*RouteTable{}}
 	if len(subscriptions) == 0 {
 		return inv, nil
 	}
@@ -48,16 +48,20 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 	})
 	var nsgs []*NSG
 	var subnets []*Subnet
+	var tables []*RouteTable
 	g.Go(func() error {
 		return c.query(gctx, "graph-network", QueryNetwork, subscriptions, func(raw json.RawMessage) error {
-			n, s, err := decodeNetwork(raw)
+			d, err := decodeNetwork(raw)
 			if err != nil {
 				return err
 			}
-			if n != nil {
-				nsgs = append(nsgs, n)
+			if d.nsg != nil {
+				nsgs = append(nsgs, d.nsg)
 			}
-			subnets = append(subnets, s...)
+			if d.routes != nil {
+				tables = append(tables, d.routes)
+			}
+			subnets = append(subnets, d.subnets...)
 			return nil
 		}, nil)
 	})
@@ -79,6 +83,9 @@ func (c *Client) Inventory(ctx context.Context, subscriptions []string, progress
 	}
 	for _, s := range subnets {
 		inv.Subnets[strings.ToLower(s.ID)] = s
+	}
+	for _, t := range tables {
+		inv.RouteTables[strings.ToLower(t.ID)] = t
 	}
 	return inv, nil
 }
@@ -487,16 +494,79 @@ type networkRow struct {
 				RouteTable            *idRef   `json:"routeTable"`
 				NatGateway            *idRef   `json:"natGateway"`
 				DefaultOutboundAccess *bool    `json:"defaultOutboundAccess"`
+				ServiceEndpoints      []struct {
+					Service   string   `json:"service"`
+					Locations []string `json:"locations"`
+				} `json:"serviceEndpoints"`
 			} `json:"properties"`
 		} `json:"subnets"`
 	} `json:"properties"`
 }
 
-// decodeNetwork reads one QueryNetwork row: an NSG, or a VNet's subnets.
-func decodeNetwork(raw json.RawMessage) (*NSG, []*Subnet, error) {
+// networkDoc is one QueryNetwork row decoded: an NSG, a VNet's subnets or a
+// route table.
+type networkDoc struct {
+	nsg     *NSG
+	subnets []*Subnet
+	routes  *RouteTable
+}
+
+// routeTableRow is a route table row. Every field is optional: a route
+// without properties keeps its name, and the judgement skips it.
+type routeTableRow struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Location   string `json:"location"`
+	Properties struct {
+		DisableBgpRoutePropagation *bool `json:"disableBgpRoutePropagation"`
+		Routes                     []struct {
+			Name       string `json:"name"`
+			Properties struct {
+				AddressPrefix    string `json:"addressPrefix"`
+				NextHopType      string `json:"nextHopType"`
+				NextHopIPAddress string `json:"nextHopIpAddress"`
+			} `json:"properties"`
+		} `json:"routes"`
+	} `json:"properties"`
+}
+
+// decodeRouteTable reads a route table row; nil when it cannot be read (the
+// subnets naming it then say "could not be read").
+func decodeRouteTable(raw json.RawMessage) *RouteTable {
+	var r routeTableRow
+	if err := json.Unmarshal(raw, &r); err != nil || r.ID == "" {
+		return nil
+	}
+	t := &RouteTable{ID: r.ID, Name: r.Name, Location: NormalizeLocation(r.Location)}
+	if t.Name == "" {
+		t.Name = r.ID[strings.LastIndexByte(r.ID, '/')+1:]
+	}
+	if b := r.Properties.DisableBgpRoutePropagation; b != nil {
+		t.DisableBgpRoutePropagation = *b
+	}
+	for _, rt := range r.Properties.Routes {
+		p := rt.Properties
+		t.Routes = append(t.Routes, Route{Name: rt.Name, AddressPrefix: strings.TrimSpace(p.AddressPrefix),
+			NextHopType: intern(p.NextHopType), NextHopIP: p.NextHopIPAddress})
+	}
+	return t
+}
+
+// decodeNetwork reads one QueryNetwork row: an NSG, a VNet's subnets or a
+// route table.
+func decodeNetwork(raw json.RawMessage) (networkDoc, error) {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return networkDoc{}, err
+	}
+	if strings.EqualFold(head.Type, "microsoft.network/routetables") {
+		return networkDoc{routes: decodeRouteTable(raw)}, nil
+	}
 	var r networkRow
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, nil, err
+		return networkDoc{}, err
 	}
 	if strings.EqualFold(r.Type, "microsoft.network/virtualnetworks") {
 		var out []*Subnet
@@ -505,14 +575,25 @@ func decodeNetwork(raw json.RawMessage) (*NSG, []*Subnet, error) {
 			if s.Properties.AddressPrefix != "" && !slices.Contains(prefixes, s.Properties.AddressPrefix) {
 				prefixes = append([]string{s.Properties.AddressPrefix}, prefixes...)
 			}
-			out = append(out, &Subnet{
+			sn := &Subnet{
 				ID: s.ID, AddressPrefixes: prefixes, NSGID: refID(s.Properties.NetworkSecurityGroup), RouteTableID: refID(s.Properties.RouteTable),
 				NATGatewayID: refID(s.Properties.NatGateway), DefaultOutboundAccess: s.Properties.DefaultOutboundAccess,
-			})
+			}
+			for _, se := range s.Properties.ServiceEndpoints {
+				if se.Service == "" {
+					continue
+				}
+				e := ServiceEndpoint{Service: intern(se.Service)}
+				for _, l := range se.Locations {
+					e.Locations = append(e.Locations, intern(NormalizeLocation(l)))
+				}
+				sn.ServiceEndpoints = append(sn.ServiceEndpoints, e)
+			}
+			out = append(out, sn)
 		}
-		return nil, out, nil
+		return networkDoc{subnets: out}, nil
 	}
-	return nsgFrom(r.ID, r.Name, r.Location, r.Properties.SecurityRules, r.Properties.DefaultSecurityRules), nil, nil
+	return networkDoc{nsg: nsgFrom(r.ID, r.Name, r.Location, r.Properties.SecurityRules, r.Properties.DefaultSecurityRules)}, nil
 }
 
 func nsgFrom(id, name, location string, rules, defaults []ruleJSON) *NSG {

@@ -170,6 +170,31 @@ type Subnet struct {
 	RouteTableID          string
 	NATGatewayID          string
 	DefaultOutboundAccess *bool
+	ServiceEndpoints      []ServiceEndpoint
+}
+
+// ServiceEndpoint is a service endpoint of a subnet: traffic to the
+// service (in those regions) leaves by the platform, whatever the routes.
+type ServiceEndpoint struct {
+	Service   string   // Microsoft.Storage, Microsoft.Storage.Global, …
+	Locations []string // normalised regions; "*" for every region
+}
+
+// Route is one user-defined route of a route table (AZURE.md §4.5).
+type Route struct {
+	Name          string
+	AddressPrefix string // a CIDR or a service tag (Storage.WestEurope)
+	NextHopType   string // Internet, VirtualAppliance, VirtualNetworkGateway, VnetLocal, None
+	NextHopIP     string // the appliance's address (VirtualAppliance)
+}
+
+// RouteTable is a route table with its user-defined routes.
+type RouteTable struct {
+	ID                         string
+	Name                       string
+	Location                   string
+	Routes                     []Route
+	DisableBgpRoutePropagation bool
 }
 
 // Vault is a Recovery Services vault.
@@ -192,6 +217,8 @@ type Inventory struct {
 	NSGs    map[string]*NSG    // by lower-cased id
 	Subnets map[string]*Subnet // by lower-cased id
 	Vaults  []Vault
+	// RouteTables are the route tables by lower-cased id.
+	RouteTables map[string]*RouteTable
 }
 
 // NSG returns the NSG with that id (case-insensitive), or nil.
@@ -208,6 +235,14 @@ func (inv *Inventory) Subnet(id string) *Subnet {
 		return nil
 	}
 	return inv.Subnets[strings.ToLower(id)]
+}
+
+// RouteTable returns the route table with that id (case-insensitive), or nil.
+func (inv *Inventory) RouteTable(id string) *RouteTable {
+	if id == "" || inv.RouteTables == nil {
+		return nil
+	}
+	return inv.RouteTables[strings.ToLower(id)]
 }
 
 // VaultsIn returns the vaults in a subscription and region.

@@ -28,10 +28,11 @@ const QueryVMs = `Resources
 | project id, name, type, subscriptionId, resourceGroup, location, tags, properties, nics, protection
 | order by id asc`
 
-// QueryNetwork returns the NSGs (with their rules) and the virtual networks
-// (with their subnets' NSG, route table, NAT gateway and outbound access).
+// QueryNetwork returns the NSGs (with their rules), the virtual networks
+// (with their subnets' NSG, route table, NAT gateway, outbound access and
+// service endpoints) and the route tables (with their routes).
 const QueryNetwork = `Resources
-| where type =~ 'microsoft.network/networksecuritygroups' or type =~ 'microsoft.network/virtualnetworks'
+| where type =~ 'microsoft.network/networksecuritygroups' or type =~ 'microsoft.network/virtualnetworks' or type =~ 'microsoft.network/routetables'
 | project id, name, type, subscriptionId, resourceGroup, location, properties
 | order by id asc`
 

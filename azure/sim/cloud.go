@@ -136,7 +136,7 @@ func (c *Cloud) newRouter() *router {
 	r.natives = append(r.natives, c.statusRoutes()...)
 	r.natives = append(r.natives, c.vaultRoutes()...)
 	r.natives = append(r.natives, c.backupRoutes()...)
-	r.natives = append(c.networkRoutes(), r.natives...) // first: Network's operationResults answer results
+	r.natives = append(append(c.networkRoutes(), c.effectiveRoutesRoute()), r.natives...) // first: Network's operationResults answer results
 	return r
 }
 

@@ -250,7 +250,9 @@ func (c *Cloud) graphTable(kind graphKind) *graphTable {
 		case graphVMs:
 			t = c.buildVMRows()
 		case graphNetwork:
-			t = c.buildRows(func(r *resource) bool { return r.typeKey == typeNSG || r.typeKey == typeVNet }, nil)
+			t = c.buildRows(func(r *resource) bool {
+				return r.typeKey == typeNSG || r.typeKey == typeVNet || r.typeKey == typeRouteTable
+			}, nil)
 		case graphVaults:
 			t = c.buildRows(func(r *resource) bool { return r.typeKey == typeVault }, c.vaultDoc)
 		}
