@@ -489,6 +489,12 @@ func (a *Applier) execute(ctx context.Context, i int, c Change, start time.Time)
 	if c.Action == ActionGuestProxy {
 		return a.pushGuestProxy(ctx, i, c, start)
 	}
+	if c.Action == ActionAgentUpdate || c.Action == ActionSnapshotExtRemove {
+		return a.repairAgent(ctx, i, c, start)
+	}
+	if c.Action == ActionProxyFirewall {
+		return a.openProxyFirewall(ctx, i, c, start)
+	}
 	return a.executeProtect(ctx, i, c, start)
 }
 

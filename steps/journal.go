@@ -47,6 +47,7 @@ type JournalEntry struct {
 	Operation   string        `json:"operation,omitempty"`   // backup now: the operation id
 	Job         string        `json:"job,omitempty"`         // backup now: the backup job
 	Detail      string        `json:"detail,omitempty"`      // the value set, e.g. "LocallyRedundant"
+	To          string        `json:"to,omitempty"`          // what a done change set, as its Change.To said (Run Command scripts)
 	Seconds     float64       `json:"seconds,omitempty"`     // how long the change took
 	Error       *JournalError `json:"error,omitempty"`
 }

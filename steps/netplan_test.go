@@ -118,17 +118,17 @@ func TestNetworkChanges(t *testing.T) {
 	if rule < 0 || protect < 0 || rule > protect {
 		t.Fatalf("order: rule %d, protect %d", rule, protect)
 	}
-	// proxy and IP ranges are said to come later, not silently ignored
+	// a proxy no VM holds is not silently ignored: the plan says what its owner must allow
 	p.Network = PlanNetwork{Mode: NetworkProxy, Proxy: &PlanProxy{Host: "10.0.0.5", Port: 3128}}
 	cs, _ = Changes(p, l)
 	found := false
 	for _, c := range cs {
-		if c.Action == ActionNetworkMode && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later" {
+		if c.Action == ActionProxyPath && c.Kind == Skip && c.Reason == "change.reason.proxy-path-outside" {
 			found = true
 		}
 	}
 	if !found {
-		t.Error("a proxy plan should say the network part is not done by this version")
+		t.Error("a proxy plan should say what the proxy's owner must allow")
 	}
 }
 

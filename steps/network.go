@@ -1163,8 +1163,8 @@ func accessWord(tr *ui.Translator, a string) string {
 	return tr.T("network.access.deny")
 }
 
-// proxyView is the proxy mode: the fields, validated as typed, then what
-// the user does in this version.
+// proxyView is the proxy mode: the fields, validated as typed, then the
+// path to the proxy (proxyPathLines) and the guest configuration.
 func (m networkStep) proxyView(w, h int) []string {
 	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
 	out := []string{ui.Fit(st.Body.Heading.Render(tr.T("network.proxy.heading")), w)}
@@ -1183,8 +1183,8 @@ func (m networkStep) proxyView(w, h int) []string {
 	if m.mode() == NetworkProxy && m.focus < 0 && m.sess.Plan.Network.Proxy != nil {
 		px := m.sess.Plan.Network.Proxy
 		gp := guest.Proxy{Host: px.Host, Port: px.Port, NoProxy: px.NoProxy}
-		body = append(body, "")
-		body = append(body, wrapStyled(tr.T("network.proxy.todo"), w, st.App.Text)...)
+		body = append(body, m.proxyPathLines(w)...)
+		body = append(body, wrapStyled(tr.T("network.proxypath.guest"), w, st.App.Text)...)
 		if names := m.linuxVMs(); names != "" {
 			body = append(body, glyphLines(st.App.Accent, ui.GlyphCurrent, tr.T("network.proxy.linux", "VMs", names), w, st.App.Text)...)
 			for _, l := range ui.Wrap(LinuxProxyCommand(gp), w-4) {
@@ -1204,7 +1204,6 @@ func (m networkStep) proxyView(w, h int) []string {
 				}
 			}
 		}
-		body = append(body, glyphLines(st.Verdict["info"], ui.VerdictGlyph("info"), tr.T("network.proxy.later"), w, st.App.Text)...)
 	}
 	room := max(h-len(out)-1, 1)
 	off := clampScroll(m.off, len(body), room)

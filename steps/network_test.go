@@ -248,19 +248,19 @@ func TestNetworkProxy(t *testing.T) {
 	}
 	v := d.view()
 	for _, want := range []string{"On each Linux VM (web-prod-01, api-01)", "sudo backupready guest proxy --host 10.0.0.5 --port 3128",
-		"later version", "Authenticated proxies are not supported"} {
+		"The proxy's owner must allow inbound TCP 3128 from 10.10.1.0/24, 10.10.5.0/24", "Authenticated proxies are not supported"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the view should say %q:\n%s", want, v)
 		}
 	}
-	// the planner says it does not carry the proxy out in this version
+	// the planner says what the owner of a proxy outside Azure must allow
 	cs := reviewChanges(t, sess, api)
 	skipped := false
 	for _, c := range cs {
-		skipped = skipped || (c.Action == ActionNetworkMode && c.Kind == Skip && c.Reason == "change.reason.network-proxy-nsg-later")
+		skipped = skipped || (c.Action == ActionProxyPath && c.Kind == Skip && c.Reason == "change.reason.proxy-path-outside")
 	}
 	if !skipped {
-		t.Errorf("Review should list the proxy mode as not carried out: %+v", cs)
+		t.Errorf("Review should list what the proxy's owner must allow: %+v", cs)
 	}
 }
 

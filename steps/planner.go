@@ -81,6 +81,11 @@ type LiveState struct {
 	// reads it only for what Azure cannot tell: whether the plan's on-demand
 	// backup was already taken.
 	Journal *Journal
+	// AgentJobs are the backup jobs running for the plan's VMs, by
+	// lower-cased VM id (agent.go; nil: not read). AgentFloor overrides the
+	// agent version floors (nil: the defaults).
+	AgentJobs  map[string][]azure.RunningJob
+	AgentFloor map[string]string
 }
 
 // policy returns the live policy of that name (case-insensitive), or nil.
@@ -269,6 +274,9 @@ func Changes(p *Plan, live LiveState) ([]Change, error) {
 	out = append(out, networkChanges(p, live, included, region, &conflicts)...)
 	for _, x := range planned {
 		out = append(out, x.c)
+		if x.c.Kind == NoChange {
+			out = append(out, agentChanges(p, live, x.vm, region)...)
+		}
 		if p.Protect.Enabled && x.c.Kind == NoChange {
 			out = append(out, protectChanges(p, live, x.vm, vaultID, region, &conflicts)...)
 		}
@@ -403,6 +411,11 @@ func ReadLiveState(ctx context.Context, api liveAPI, p *Plan) (LiveState, error)
 	// needs each VM's agent state (an instance-view read per running VM)
 	if ra, ok := api.(guestAgentReader); ok {
 		if err := ReadGuestAgents(ctx, ra, p, live); err != nil {
+			return live, err
+		}
+	}
+	if aa, ok := api.(agentLiveAPI); ok {
+		if err := ReadAgentLive(ctx, aa, p, &live); err != nil {
 			return live, err
 		}
 	}

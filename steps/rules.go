@@ -735,6 +735,11 @@ func checkAgentStatus(in *ruleInput) Finding {
 			if isFalse(vm.ProvisionAgent) {
 				return finding(RuleAgentStatus, Fixable, "not-provisioned", agentDocs(vm))
 			}
+			// a VM that does not run reports no agent: that says nothing
+			// about its agent
+			if p := powerOf(vm); p != "" && p != "running" {
+				return finding(RuleAgentStatus, Warn, "not-running", docsAgentHealth)
+			}
 			return finding(RuleAgentStatus, Fixable, "absent", agentDocs(vm))
 		default:
 			return finding(RuleAgentStatus, Warn, "unexpected", docsAgentHealth, "Status", a.Status)

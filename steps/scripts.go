@@ -16,6 +16,13 @@ func ChangeScript(p *Plan, c Change) (lang, script string, ok bool) {
 			return "", "", false
 		}
 		return scriptLang(os), s, true
+	case ActionProxyFirewall:
+		os, _ := argNamed(c.Args, "OS").(string)
+		s, err := ProxyFirewallScript(c)
+		if err != nil {
+			return "", "", false
+		}
+		return scriptLang(os), s, true
 	}
 	return "", "", false
 }

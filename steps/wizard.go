@@ -87,7 +87,7 @@ func NewWizardSession(api WizardAPI, opts WizardOptions) (*ui.Shell, *Session) {
 	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context, Log: NewTranscript(nil)}
 	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api),
-		newNetworkStep(c, sess, api), newNotBuiltStep(c, "agent"), newReviewStep(c, sess, api, opts.PlanPath),
+		newNetworkStep(c, sess, api), newAgentStep(c, sess, api), newReviewStep(c, sess, api, opts.PlanPath),
 		newApplyStep(c, sess, api, opts.Run), newProtectStep(c, sess, api, opts.Run), newSummaryStep(c, sess)}
 	var shell ui.ShellOptions
 	if opts.Demo {
