@@ -94,6 +94,21 @@ func TestApplyProxyPath(t *testing.T) {
 		t.Fatalf("planned\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	// Review shows the firewall script before it runs, and the az export runs it
+	var fw *ScriptGroup
+	for _, g := range PlanScripts(p, cs) {
+		if g.Action == ActionProxyFirewall {
+			fw = &g
+		}
+	}
+	if fw == nil || fw.Lang != "sh" || strings.Join(fw.VMs, ",") != "gateway-01" || !strings.Contains(fw.Script, "SOURCES='10.10.1.0/24 10.10.5.0/24'") {
+		t.Fatalf("firewall script in Review: %+v", fw)
+	}
+	if az := PlanScript(p, cs, "plan.yaml"); !strings.Contains(az, "az vm run-command invoke --ids "+simGateway+" --command-id RunShellScript") ||
+		!strings.Contains(az, "--destination-address-prefixes Internet --destination-port-ranges 80 443") {
+		t.Errorf("the az export lacks the firewall script or the Internet rule:\n%s", az)
+	}
+
 	out, cs := env.runProxy(t, p, env.api)
 	if out.Failed() {
 		t.Fatalf("outcome %v %v", out.States, out.Errs)
