@@ -42,7 +42,10 @@ const (
 	NetBlocked  = "blocked"  // an NSG denies it
 	NetNoEgress = "noegress" // a subnet without default outbound access, NAT gateway or route
 	NetNoNSG    = "nonsg"    // no NSG: Azure's defaults allow
-	NetUnknown  = "unknown"  // a NIC, subnet or NSG could not be read
+	NetUnknown  = "unknown"  // a NIC, subnet, NSG or route table could not be read
+	NetForced   = "forced"   // forced tunnelling: a route sends it to an appliance or a gateway, which decides
+	NetDropped  = "dropped"  // a route drops it (next hop None)
+	NetManaged  = "managed"  // a Virtual Network Manager admin rule denies it: no NSG rule can open it
 )
 
 // NetVerdict is a VM's backup path (outbound TCP 443 to Storage.<region>)
@@ -56,11 +59,18 @@ type NetVerdict struct {
 	Subnet   string // the subnet without egress (noegress)
 	NSGIDs   []string
 	WA       bool // write-accelerated disks: the VM needs outbound access
+	// Path is the route of the backup path (BackupRoute): the one that
+	// decides (forced, dropped, unknown route table) or adds to a block,
+	// else the first subnet's.
+	Path RoutePath
+	// Managed: the deciding rule is a Virtual Network Manager admin rule
+	// (association NetworkManager); backupready never edits it.
+	Managed bool
 }
 
 // NetworkDiagnosis judges the backup path of each VM from the inventory's
-// NSGs and subnets (evalNSG, as the preflight rule network.outbound and the
-// planner do).
+// NSGs, subnets and route tables (evalNSG and BackupRoute, as the preflight
+// rule network.outbound and the planner do).
 func NetworkDiagnosis(vms []*azure.VM, inv *azure.Inventory, region string) []NetVerdict {
 	out := make([]NetVerdict, 0, len(vms))
 	for _, vm := range vms {
@@ -73,6 +83,7 @@ func diagnoseVM(vm *azure.VM, inv *azure.Inventory, region string) NetVerdict {
 	v := NetVerdict{VM: vm, WA: hasWriteAccelerator(vm)}
 	var allowed, blocked *NetVerdict
 	unknown, noEgress := "", ""
+	var forced, dropped, unreadable, first *RoutePath
 	if inv == nil || len(vm.NICs) == 0 {
 		unknown = vm.Name
 	}
@@ -115,15 +126,48 @@ func diagnoseVM(vm *azure.VM, inv *azure.Inventory, region string) NetVerdict {
 			if s.NSGID != "" {
 				judge(s.NSGID, ips)
 			}
-			if isFalse(s.DefaultOutboundAccess) && s.NATGatewayID == "" && s.RouteTableID == "" && nic.PublicIPs == 0 && !nic.LoadBalanced {
+			p := BackupRoute(inv, nic, s, region)
+			if first == nil {
+				first = &p
+			}
+			switch p.Kind {
+			case PathNoEgress:
 				noEgress = lastSegment(sid)
+			case PathAppliance, PathGateway:
+				if forced == nil {
+					forced = &p
+				}
+			case PathDropped:
+				if dropped == nil {
+					dropped = &p
+				}
+			case PathUnreadable:
+				unreadable = &p
+				unknown = p.Table
 			}
 		}
+	}
+	route := dropped
+	if route == nil {
+		route = forced
+	}
+	if route == nil {
+		route = first
+	}
+	if route != nil {
+		v.Path = *route
 	}
 	switch {
 	case blocked != nil:
 		v.State, v.Rule, v.Priority, v.NSG = NetBlocked, blocked.Rule, blocked.Priority, blocked.NSG
+	case dropped != nil:
+		v.State = NetDropped
+	case forced != nil:
+		v.State = NetForced
 	case unknown != "":
+		if unreadable != nil && unknown == unreadable.Table {
+			v.Path = *unreadable
+		}
 		v.State, v.NSG = NetUnknown, unknown
 	case noEgress != "":
 		v.State, v.Subnet = NetNoEgress, noEgress
@@ -136,21 +180,25 @@ func diagnoseVM(vm *azure.VM, inv *azure.Inventory, region string) NetVerdict {
 }
 
 // EffectiveVerdict judges the backup path from a NIC's effective security
-// rules: every NSG applied to it must allow; the first deny names the rule.
+// rules: Virtual Network Manager admin rules first (a Deny decides and no
+// NSG rule can open it: NetManaged; an AlwaysAllow decides), then every NSG
+// applied to it must allow; the first deny names the rule.
 func EffectiveVerdict(nsgs []azure.EffectiveNSG, region string, ips []netip.Addr) NetVerdict {
+	if mv, ok, _ := managedVerdict(nsgs, region, ips); ok {
+		return mv
+	}
 	v := NetVerdict{State: NetAllowed}
 	set := false
 	for _, e := range nsgs {
+		if strings.EqualFold(e.Association, AssocNetworkManager) {
+			continue // judged above
+		}
 		n := &azure.NSG{ID: e.NSGID, Name: lastSegment(e.NSGID)}
 		if n.Name == "" {
 			n.Name = e.Association
 		}
 		for _, r := range e.Rules {
-			name := r.Name
-			if i := strings.LastIndexByte(name, '/'); i >= 0 {
-				name = name[i+1:]
-			}
-			name = strings.TrimPrefix(name, "DefaultRule_")
+			name := effectiveRuleName(r.Name)
 			n.Rules = append(n.Rules, azure.SecurityRule{Name: name, Priority: r.Priority, Direction: r.Direction, Access: r.Access,
 				Protocol: r.Protocol, Sources: r.Sources, Destinations: r.Destinations, DestPorts: r.DestPorts})
 		}
@@ -346,6 +394,11 @@ type netEffRead struct {
 	state   loadState
 	verdict NetVerdict
 	err     error
+	admin   int // Virtual Network Manager admin rules among the effective rules
+
+	route     RoutePath // the effective routes' path (routeRead)
+	routeRead bool
+	routeErr  error
 }
 
 type (
@@ -354,6 +407,10 @@ type (
 		vm   string
 		nsgs []azure.EffectiveNSG
 		err  error
+
+		routes     []azure.EffectiveRoute
+		routesRead bool // the API read them (routeErr: and failed)
+		routeErr   error
 	}
 	netAct int
 )
@@ -597,14 +654,16 @@ func (m networkStep) readEffective() (ui.Step, tea.Cmd) {
 		}
 		id, nicID := vm.ID, nic.ID
 		cmds = append(cmds, func() tea.Msg {
+			wait := func(op *azure.Operation) error { return op.Wait(ctx, every, nil) }
 			op, res, err := api.BeginEffectiveRules(ctx, nicID, "")
 			if err == nil {
-				err = op.Wait(ctx, every, nil)
+				err = wait(op)
 			}
 			if err != nil {
 				return netEffMsg{gen: gen, vm: id, err: err}
 			}
-			return netEffMsg{gen: gen, vm: id, nsgs: res()}
+			routes, read, rerr := effRouteRead(ctx, api, nicID, wait)
+			return netEffMsg{gen: gen, vm: id, nsgs: res(), routes: routes, routesRead: read, routeErr: rerr}
 		})
 	}
 	m.sess.Log.Add("network", m.c.Tr.T("network.log.effective", "Count", len(targets)))
@@ -627,19 +686,7 @@ func (m networkStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		if msg.gen != m.effGen || m.eff == nil {
 			return m, nil
 		}
-		if msg.err != nil {
-			m.eff[msg.vm] = netEffRead{state: stateFailed, err: msg.err}
-			return m, nil
-		}
-		var ips []netip.Addr
-		for _, d := range m.diag {
-			if d.VM.ID == msg.vm {
-				for _, n := range d.VM.NICs {
-					ips = append(ips, nicAddrs(n)...)
-				}
-			}
-		}
-		m.eff[msg.vm] = netEffRead{state: stateReady, verdict: EffectiveVerdict(msg.nsgs, m.region, ips)}
+		m.eff[msg.vm] = m.effDone(msg)
 		return m, nil
 	case fileWrittenMsg[netAct]:
 		m.script = &msg
@@ -964,17 +1011,20 @@ func (m networkStep) verdictLines(w int, compact bool, n int) []string {
 	nw = min(nw, max(w/3, 8))
 	var out []string
 	for _, d := range m.diag[:min(n, len(m.diag))] {
-		g := map[string]string{NetAllowed: "ok", NetNoNSG: "ok", NetBlocked: "warn", NetNoEgress: "warn", NetUnknown: "info"}[d.State]
+		g := map[string]string{NetAllowed: "ok", NetNoNSG: "ok", NetBlocked: "warn", NetNoEgress: "warn", NetUnknown: "info",
+			NetForced: "warn", NetDropped: "warn", NetManaged: "warn"}[d.State]
 		text := m.verdictText(d)
 		if d.WA {
 			text += " " + tr.T("network.verdict.wa")
 		}
 		name := ui.Truncate(d.VM.Name, nw)
 		name += strings.Repeat(" ", nw-ui.Width(name))
-		pad := strings.Repeat(" ", nw+3)
-		wrapped := ui.Wrap(text, max(w-nw-3, 10))
+		// glyph, space, name, two spaces: the text starts at nw+4
+		pad := strings.Repeat(" ", nw+4)
+		tw := max(w-nw-4, 10)
+		wrapped := ui.Wrap(text, tw)
 		if compact {
-			wrapped = []string{ui.Truncate(text, max(w-nw-3, 10))}
+			wrapped = []string{ui.Truncate(text, tw)}
 		}
 		for i, l := range wrapped {
 			if i == 0 {
@@ -984,36 +1034,36 @@ func (m networkStep) verdictLines(w int, compact bool, n int) []string {
 			out = append(out, ui.Fit(pad+st.App.Text.Render(l), w))
 		}
 		if e, ok := m.eff[d.VM.ID]; ok {
-			var t string
-			var s = st.App.Muted
+			type effLine = struct {
+				text string
+				bad  bool
+			}
+			var lines []effLine
 			switch e.state {
 			case stateLoading:
-				t = m.spin.View() + " " + tr.T("network.eff.reading")
+				lines = []effLine{{m.spin.View() + " " + tr.T("network.eff.reading"), false}}
 			case stateFailed:
 				what, _, _ := Explain(e.err).Text(tr)
-				t, s = tr.T("network.eff.failed", "Error", what), st.App.Error
+				lines = []effLine{{tr.T("network.eff.failed", "Error", what), true}}
 			default:
-				agree := (e.verdict.State == NetBlocked) == (d.State == NetBlocked)
-				if agree {
-					t = tr.T("network.eff.agree")
-				} else {
-					t, s = tr.T("network.eff.disagree", "Verdict", m.verdictText(e.verdict)), st.App.Error
+				lines = m.effLines(d, e)
+			}
+			for _, el := range lines {
+				s := st.App.Muted
+				if el.bad {
+					s = st.App.Error
 				}
-			}
-			el := ui.Wrap(t, max(w-nw-3, 10))
-			if compact {
-				el = []string{ui.Truncate(t, max(w-nw-3, 10))}
-			}
-			for _, l := range el {
-				out = append(out, ui.Fit(pad+s.Render(l), w))
+				wl := ui.Wrap(el.text, tw)
+				if compact {
+					wl = []string{ui.Truncate(el.text, tw)}
+				}
+				for _, l := range wl {
+					out = append(out, ui.Fit(pad+s.Render(l), w))
+				}
 			}
 		}
 	}
 	return out
-}
-
-func (m networkStep) verdictText(d NetVerdict) string {
-	return m.c.Tr.T("network.verdict."+d.State, "Rule", d.Rule, "Priority", int(d.Priority), "NSG", d.NSG, "Subnet", d.Subnet)
 }
 
 // recommendLines say what the step recommends and why.

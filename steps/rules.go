@@ -1115,7 +1115,7 @@ func sourceMatches(prefix string, ips []netip.Addr) bool {
 
 // netFinding is one outcome of the network walk, worst kept.
 type netFinding struct {
-	rank int // 3 denied, 2 unreadable, 1 no egress, 0 fine
+	rank int // 5 denied, 4 dropped by a route, 3 forced tunnelling, 2 unreadable, 1 no egress
 	f    Finding
 }
 
@@ -1145,7 +1145,7 @@ func checkNetworkOutbound(in *ruleInput) Finding {
 		if wa {
 			v, c = Fixable, "denied-write-accelerator"
 		}
-		keep(3, finding(RuleNetworkOutbound, v, c, docsNetwork,
+		keep(5, finding(RuleNetworkOutbound, v, c, docsNetwork,
 			"Rule", d.rule, "Priority", int(d.priority), "NSG", n.Name, "Region", region))
 	}
 	for _, nic := range vm.NICs {
@@ -1177,8 +1177,25 @@ func checkNetworkOutbound(in *ruleInput) Finding {
 					keep(2, finding(RuleNetworkOutbound, Warn, "nsg-unreadable", docsNetwork, "Name", lastSegment(s.NSGID)))
 				}
 			}
-			if isFalse(s.DefaultOutboundAccess) && s.NATGatewayID == "" && s.RouteTableID == "" && nic.PublicIPs == 0 && !nic.LoadBalanced {
-				keep(1, finding(RuleNetworkOutbound, Warn, "no-egress", docsNetwork, "Name", lastSegment(sid)))
+			// the route of the backup path (BackupRoute, as the Network step)
+			p := BackupRoute(in.inv, nic, s, region)
+			args := []any{"Name", p.Subnet, "Route", p.Route, "Table", p.Table, "Prefix", p.Prefix, "IP", p.HopIP,
+				"Tag", StorageTag(region)}
+			switch p.Kind {
+			case PathNoEgress:
+				if s.RouteTableID != "" {
+					keep(1, finding(RuleNetworkOutbound, Warn, "no-egress-routes", docsNetwork, args...))
+				} else {
+					keep(1, finding(RuleNetworkOutbound, Warn, "no-egress", docsNetwork, "Name", lastSegment(sid)))
+				}
+			case PathAppliance:
+				keep(3, finding(RuleNetworkOutbound, Warn, "forced-tunnel", docsNetwork, args...))
+			case PathGateway:
+				keep(3, finding(RuleNetworkOutbound, Warn, "forced-tunnel-gateway", docsNetwork, args...))
+			case PathDropped:
+				keep(4, finding(RuleNetworkOutbound, Warn, "dropped", docsNetwork, args...))
+			case PathUnreadable:
+				keep(2, finding(RuleNetworkOutbound, Warn, "route-table-unreadable", docsNetwork, "Name", p.Table))
 			}
 		}
 	}
