@@ -21,11 +21,16 @@ type networkAPI interface {
 	VerifyIPFlow(ctx context.Context, watcherID string, f azure.FlowCheck) (access, rule string, err error)
 }
 
-// addNSGRule adds a change's rule (backupready's own outbound rule, or a
-// rule of the proxy path) to an NSG: a long-running PUT, resumed from the
-// journal after an interruption, then read back. A priority that another
-// rule took meanwhile (SecurityRuleConflict) makes it read the NSG again,
-// pick another free priority that still wins, and say so in the result.
+// addNSGRule adds a change's rule (backupready's own outbound rule, an
+// ipRanges rule with the Storage tag's prefixes, or a rule of the proxy
+// path) to an NSG, or rewrites backupready's own rule in place (Modify: an
+// ipRanges rule refreshed at its own priority): a long-running PUT, resumed
+// from the journal after an interruption, then read back. A priority that
+// another rule took meanwhile (SecurityRuleConflict) makes a new rule read
+// the NSG again, pick another free priority that still wins, and say so in
+// the result; a rewrite keeps its priority and fails instead. The result
+// (and the journal) names the service tags' change number an ipRanges rule
+// holds.
 func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Time) (string, error) {
 	region := azure.NormalizeLocation(a.Plan.Vault.Location)
 	rule := BackupRule(region, 0)
@@ -63,7 +68,7 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 		if err == nil {
 			break
 		}
-		if e, ok := azure.AsError(err); !ok || !strings.EqualFold(e.Code, "SecurityRuleConflict") || tries >= 3 {
+		if e, ok := azure.AsError(err); !ok || !strings.EqualFold(e.Code, "SecurityRuleConflict") || tries >= 3 || c.Kind == Modify {
 			return "", err
 		}
 		// another rule holds that priority now: read the NSG, pick again
@@ -89,10 +94,13 @@ func (a *Applier) addNSGRule(ctx context.Context, i int, c Change, start time.Ti
 	if err != nil {
 		return "", err
 	}
-	if got == nil || int(got.Priority) != prio || !strings.EqualFold(got.Access, "Allow") {
+	if got == nil || int(got.Priority) != prio || !strings.EqualFold(got.Access, "Allow") || !samePrefixes(got.Destinations, rule.Destinations) {
 		return "", &azure.Error{Kind: azure.KindOperation, Op: "put-security-rule", Code: azure.CodeWriteNotApplied}
 	}
 	detail := strconv.Itoa(prio)
+	if cn, _ := argNamed(c.Args, "Change").(string); cn != "" {
+		detail += " · changeNumber " + cn
+	}
 	if verdict := a.verifyPath(ctx, i, c, start); verdict != "" {
 		detail += " · " + verdict
 	}

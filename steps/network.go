@@ -32,6 +32,7 @@ import (
 // networkStepAPI is what the network step calls in Azure.
 type networkStepAPI interface {
 	BeginEffectiveRules(ctx context.Context, nicID, resumeToken string) (*azure.Operation, func() []azure.EffectiveNSG, error)
+	ServiceTags(ctx context.Context, subscriptionID, location string) (changeNumber string, tags []azure.ServiceTag, err error)
 }
 
 // ---- decisions ----
@@ -450,6 +451,8 @@ type networkStep struct {
 	focus     int         // the focused proxy field, -1 none
 	script    *fileWrittenMsg[netAct]
 	replacing bool
+
+	ipr iprRead // the service tags read for IP ranges (network_ipranges.go)
 }
 
 func newNetworkStep(c *ui.Common, sess *Session, api networkStepAPI) networkStep {
@@ -599,6 +602,9 @@ func (m networkStep) setNetwork(n PlanNetwork) {
 }
 
 func (m networkStep) views() []NSGRuleView {
+	if m.mode() == NetworkIPRanges {
+		return m.ipRangeViews()
+	}
 	return ServiceTagViews(m.sess.Plan, m.sess.Inventory, m.vms)
 }
 
@@ -680,8 +686,10 @@ func (m networkStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		return m, nil
 	case spinner.TickMsg:
 		var cmd tea.Cmd
-		m.spin, cmd = spin(m.spin, msg, m.effBusy())
+		m.spin, cmd = spin(m.spin, msg, m.effBusy() || m.tagsBusy())
 		return m, cmd
+	case netTagsMsg:
+		return m.tagsRead(msg), nil
 	case netEffMsg:
 		if msg.gen != m.effGen || m.eff == nil {
 			return m, nil
@@ -720,7 +728,7 @@ func (m networkStep) mainKey(km tea.KeyPressMsg) (ui.Step, tea.Cmd) {
 	if key.Matches(km, m.keys.choose) {
 		switch mode := netModes[m.cursor]; mode {
 		case NetworkIPRanges:
-			m.note = "network.ipranges.refused"
+			return m.chooseIPRanges()
 		case NetworkNone:
 			m.setNetwork(PlanNetwork{Mode: NetworkNone, NSGRulePriority: m.sess.Plan.Network.NSGRulePriority})
 			m.committed = true
@@ -762,7 +770,7 @@ func (m networkStep) rulesKey(msg tea.Msg) (ui.Step, tea.Cmd) {
 				v = PriorityAuto
 				m.prio.SetValue("")
 			}
-			m.setNetwork(PlanNetwork{Mode: NetworkServiceTags, NSGRulePriority: v})
+			m.setNetwork(PlanNetwork{Mode: m.rulesMode(), NSGRulePriority: v})
 			m.prioEdit = false
 			m.prio.Blur()
 			m.sess.Log.Add("network", m.c.Tr.T("network.log.priority", "Priority", v))
@@ -987,7 +995,7 @@ func (m networkStep) mainView(w, h int) []string {
 	out = append(out, choices...)
 	if len(detail) == 0 {
 		if room := h - len(out) - 1; room > 0 {
-			detail = styleLines(ui.WrapLines(tr.T("network.about."+netModes[m.cursor]), w, room), st.App.Text)
+			detail = styleLines(ui.WrapLines(tr.T(modeAbout(netModes[m.cursor])), w, room), st.App.Text)
 		}
 	}
 	if len(detail) > 0 {
@@ -1092,13 +1100,9 @@ func (m networkStep) choiceLines(w int) []string {
 		name := tr.T("network.mode." + mode)
 		on := mode == m.mode() && (m.committed || !m.anyBlocked())
 		row := radio(on) + " " + name + strings.Repeat(" ", nw-ui.Width(name))
-		tag := tr.T("network.tag." + mode)
+		tag := tr.T(modeTag(mode))
 		if mode == m.recommend() {
 			tag = tr.T("network.tag.recommended")
-		}
-		if mode == NetworkIPRanges {
-			out = append(out, ui.Fit(marker+st.App.Faint.Render(row+"  "+tag), w))
-			continue
 		}
 		rs := st.Table.Cell
 		if i == m.cursor {
@@ -1116,6 +1120,9 @@ func (m networkStep) choiceLines(w int) []string {
 // rulesView is the service tags mode: the priority, then every NSG the plan
 // touches with its outbound rules after the change.
 func (m networkStep) rulesView(w, h int) []string {
+	if m.mode() == NetworkIPRanges {
+		return m.ipRangesView(w, h)
+	}
 	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
 	views := m.views()
 	out := []string{ui.Fit(st.Body.Heading.Render(tr.T("network.rules.heading", "Tag", StorageTag(m.region))), w)}

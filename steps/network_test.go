@@ -284,21 +284,6 @@ func TestProxyInput(t *testing.T) {
 	}
 }
 
-func TestNetworkIPRangesNotApplied(t *testing.T) {
-	sess, api := netSession(t)
-	d := newNetDriver(t, "en", sess, api)
-	for range 3 {
-		d.key(tea.KeyDown)
-	}
-	d.key(tea.KeyEnter)
-	if sess.Plan.Network.Mode != NetworkNone || d.s.Complete() {
-		t.Errorf("IP ranges must not be chosen: %+v", sess.Plan.Network)
-	}
-	if v := d.view(); !strings.Contains(v, "not applied by this version") {
-		t.Errorf("the step should say why:\n%s", v)
-	}
-}
-
 // The effective rules of the running VMs agree with the NSGs' verdicts.
 func TestNetworkEffectiveRules(t *testing.T) {
 	sess, api := netSession(t)

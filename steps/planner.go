@@ -86,6 +86,9 @@ type LiveState struct {
 	// agent version floors (nil: the defaults).
 	AgentJobs  map[string][]azure.RunningJob
 	AgentFloor map[string]string
+	// ServiceTags is the region's Storage service tag with its prefixes,
+	// read for network mode ipRanges (netplan_ipranges.go; nil: not read).
+	ServiceTags *ServiceTagSet
 }
 
 // policy returns the live policy of that name (case-insensitive), or nil.
@@ -416,6 +419,12 @@ func ReadLiveState(ctx context.Context, api liveAPI, p *Plan) (LiveState, error)
 	}
 	if aa, ok := api.(agentLiveAPI); ok {
 		if err := ReadAgentLive(ctx, aa, p, &live); err != nil {
+			return live, err
+		}
+	}
+	// network mode ipRanges names the Storage tag's prefixes
+	if sr, ok := api.(serviceTagReader); ok {
+		if live.ServiceTags, err = ReadServiceTags(ctx, sr, p); err != nil {
 			return live, err
 		}
 	}
