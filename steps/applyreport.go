@@ -23,7 +23,8 @@ func ChangeTitle(c Change, tr *ui.Translator) string {
 // NSG.
 func ChangeSubject(c Change) string {
 	if c.Action == ActionNSGRule {
-		return lastSegment(strings.TrimSuffix(c.Target, "/securityRules/"+BackupRuleName))
+		nsg, _, _ := strings.Cut(c.Target, "/securityRules/")
+		return lastSegment(nsg)
 	}
 	return lastSegment(c.Target)
 }

@@ -23,6 +23,8 @@ func ChangeScript(p *Plan, c Change) (lang, script string, ok bool) {
 			return "", "", false
 		}
 		return scriptLang(os), s, true
+	case ActionAgentUpdate:
+		return AgentChangeScript(c)
 	}
 	return "", "", false
 }
