@@ -158,7 +158,7 @@ func TestAgentChanges(t *testing.T) {
 	mk := func(os, version, msg string, ext *azure.ExtensionState, allow *bool) *azure.VM {
 		vm := &azure.VM{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1", Name: "vm1", ResourceGroup: "rg",
 			OSType: os, PowerState: "running", HasOSProfile: true, AllowExtOps: allow,
-			Agent: &azure.AgentState{Status: "Ready", Code: "ProvisioningState/succeeded", Version: version, Message: msg, PowerState: "running"},
+			Agent:      &azure.AgentState{Status: "Ready", Code: "ProvisioningState/succeeded", Version: version, Message: msg, PowerState: "running"},
 			Protection: &azure.Protection{VaultID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v"}}
 		if ext != nil {
 			vm.Agent.Extensions = []azure.ExtensionState{*ext}

@@ -122,6 +122,11 @@ func (a *Applier) verifyPath(ctx context.Context, i int, c Change, start time.Ti
 	}
 	f := azure.FlowCheck{VMID: c.Probe.VMID, Direction: cmp.Or(c.Probe.Direction, "Outbound"), Protocol: "TCP",
 		LocalIP: c.Probe.IP, LocalPort: "*", RemoteIP: c.Probe.RemoteIP, RemotePort: cmp.Or(c.Probe.RemotePort, "443")}
+	if strings.EqualFold(f.Direction, "Inbound") {
+		// inbound, the port that matters is the VM's own: the remote end
+		// connects to it from any port
+		f.LocalPort, f.RemotePort = f.RemotePort, "*"
+	}
 	if f.RemoteIP == "" {
 		f.RemoteIP = a.storageAddress(ctx, sub, region)
 	}

@@ -249,4 +249,3 @@ func subnetNSGs(inv *azure.Inventory, nic azure.NIC) []string {
 	}
 	return out
 }
-

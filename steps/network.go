@@ -281,11 +281,14 @@ func RuleViews(changes []Change, inv *azure.Inventory) []NSGRuleView {
 				v.Rules = append(v.Rules, r)
 			}
 		}
-		if c.Kind == Create && c.Rule != nil {
+		ours := (c.Kind == Create || c.Kind == Modify) && c.Rule != nil
+		if ours {
+			// a rewritten rule replaces the one of its name
+			v.Rules = slices.DeleteFunc(v.Rules, func(r azure.SecurityRule) bool { return strings.EqualFold(r.Name, name) })
 			v.Rules = append(v.Rules, *c.Rule)
 		}
 		slices.SortStableFunc(v.Rules, func(a, b azure.SecurityRule) int { return int(a.Priority) - int(b.Priority) })
-		if c.Kind == Create && c.Rule != nil {
+		if ours {
 			v.New = slices.IndexFunc(v.Rules, func(r azure.SecurityRule) bool { return strings.EqualFold(r.Name, name) })
 		}
 		out = append(out, v)
@@ -1163,11 +1166,20 @@ func (m networkStep) nsgLines(v NSGRuleView, w int) []string {
 	tr, st := m.c.Tr, m.c.Styles
 	vms := argString(v.Change.Args, "VMs")
 	out := []string{ui.Fit(st.Table.Cell.Bold(true).Render(v.NSG.Name)+st.App.Muted.Render(" · "+vms), w)}
-	if v.Change.Kind != Create {
+	switch v.Change.Kind {
+	case Create:
+		out = append(out, wrapStyled(tr.T("network.rules.change", "Rule", v.Blocking, "Priority", argString(v.Change.Args, "Priority"), "New", v.Change.To), w, st.App.Text)...)
+	case Modify:
+		// what is rewritten and why, then the rules as they will be
+		out = append(out, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"), tr.T(v.Change.Reason, v.Change.Args...), w, st.App.Text)...)
+	default:
 		return append(out, glyphLines(st.Verdict["warn"], ui.VerdictGlyph("warn"), tr.T(v.Change.Reason, v.Change.Args...), w, st.App.Text)...)
 	}
-	out = append(out, wrapStyled(tr.T("network.rules.change", "Rule", v.Blocking, "Priority", argString(v.Change.Args, "Priority"), "New", v.Change.To), w, st.App.Text)...)
-	pw, nw, aw, dw, tw := 0, 0, 0, 0, max(ui.Width(tr.T("network.rules.new")), ui.Width(tr.T("network.rules.blocks")))
+	newTag, newMark, newStyle := tr.T("network.rules.new"), "+ ", st.Verdict["ok"]
+	if v.Change.Kind == Modify {
+		newTag, newMark, newStyle = tr.T("network.ipranges.changed"), "~ ", st.Verdict["warn"]
+	}
+	pw, nw, aw, dw, tw := 0, 0, 0, 0, max(ui.Width(newTag), ui.Width(tr.T("network.rules.blocks")))
 	dests := make([]string, len(v.Rules))
 	for i, r := range v.Rules {
 		pw = max(pw, len(strconv.Itoa(int(r.Priority))))
@@ -1185,8 +1197,8 @@ func (m networkStep) nsgLines(v NSGRuleView, w int) []string {
 		tag, ts := "", st.App.Muted
 		switch {
 		case i == v.New:
-			mark, ms, rs = "+ ", st.Verdict["ok"], st.Verdict["ok"]
-			tag, ts = tr.T("network.rules.new"), st.Verdict["ok"]
+			mark, ms, rs = newMark, newStyle, newStyle
+			tag, ts = newTag, newStyle
 		case strings.EqualFold(r.Name, v.Blocking):
 			mark, ms = "! ", st.Verdict["warn"]
 			tag, ts = tr.T("network.rules.blocks"), st.Verdict["warn"]

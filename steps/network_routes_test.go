@@ -19,8 +19,8 @@ import (
 )
 
 const (
-	routeTableID     = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt-hub"
-	subnetID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-app"
+	routeTableID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt-hub"
+	subnetID     = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-app"
 )
 
 func routeInv(s *azure.Subnet, routes ...azure.Route) *azure.Inventory {
