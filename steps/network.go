@@ -438,6 +438,7 @@ type networkStep struct {
 	region string
 	vms    []*azure.VM
 	diag   []NetVerdict
+	work   []WorkloadVerdict // database VMs' workload backup tags
 
 	page      int
 	cursor    int
@@ -556,6 +557,7 @@ func (m networkStep) Activate() (ui.Step, tea.Cmd) {
 		m.region = azure.NormalizeLocation(p.Vault.Location)
 		m.vms = planVMs(p, m.sess.Inventory)
 		m.diag = NetworkDiagnosis(m.vms, m.sess.Inventory, m.region)
+		m.work = WorkloadDiagnosis(m.vms, m.sess.Inventory, m.region)
 		m.eff, m.effGen = nil, m.effGen+1
 		m.page, m.off, m.note = netPageMain, 0, ""
 		m.committed = p.Network.Mode != "" && p.Network.Mode != NetworkNone
@@ -993,6 +995,9 @@ func (m networkStep) mainView(w, h int) []string {
 		out = append(out, note...)
 	}
 	out = append(out, verdicts...)
+	if wl := m.workloadLines(w); len(wl) > 0 && len(out)+len(wl)+1+len(rec)+len(choices)+1+len(detail) <= h-1 {
+		out = append(out, wl...)
+	}
 	out = append(out, "")
 	out = append(out, rec...)
 	out = append(out, choices...)
