@@ -14,11 +14,13 @@ import (
 // runWizard runs the interactive wizard. It needs a terminal on both ends:
 // without one it says so and points to the headless commands.
 func runWizard(ctx context.Context, d *deps) error {
+	// Line by line needs no terminal: a screen reader's, or Emacs's shell
+	// (TERM=dumb on pipes).
+	if d.g.accessible || d.io.getenv("TERM") == "dumb" {
+		return runAccessible(ctx, d)
+	}
 	if !d.io.stdinTTY() || !d.io.stdoutTTY() {
 		return &steps.Problem{What: "cli.notty", Why: "cli.notty.why", Next: "cli.notty.next", Exit: steps.ExitUsage}
-	}
-	if d.g.accessible || d.io.getenv("TERM") == "dumb" {
-		return &steps.Problem{What: "cli.accessible.notyet", Why: "cli.accessible.notyet.why", Next: "cli.accessible.notyet.next", Exit: steps.ExitUsage}
 	}
 	client, closeFn, err := d.connect(ctx)
 	if err != nil {
