@@ -1091,4 +1091,3 @@ func (r *runner) summary() error {
 		}
 	}
 }
-

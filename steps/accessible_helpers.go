@@ -89,7 +89,9 @@ func SummaryLines(sess *Session, tr *ui.Translator) []string {
 	if sess.Plan != nil {
 		sub = sess.Plan.Subscription
 	}
-	line := func(v, text string) string { return tr.T("access.verdict", "Verdict", tr.T("verdict."+v), "Text", text) }
+	line := func(v, text string) string {
+		return tr.T("access.verdict", "Verdict", tr.T("verdict."+v), "Text", text)
+	}
 	if !d.Ran {
 		out = append(out, tr.T("summary.norun"))
 	} else {
