@@ -110,6 +110,7 @@ func New(sc *Scenario, opts Options) (*Cloud, error) {
 			return nil, fmt.Errorf("sim: %w", err)
 		}
 	}
+	c.st.addSubscriptionTenants()
 	c.router = c.newRouter()
 	c.warmGraph()
 	if created && opts.StatePath != "" {
@@ -133,6 +134,7 @@ func (c *Cloud) newRouter() *router {
 	} {
 		r.modules[name] = &fakeModule{name: name, tr: tr}
 	}
+	r.natives = append(r.natives, c.tenantRoutes()...)
 	r.natives = append(r.natives, c.statusRoutes()...)
 	r.natives = append(r.natives, c.vaultRoutes()...)
 	r.natives = append(r.natives, c.backupRoutes()...)
