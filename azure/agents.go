@@ -30,6 +30,7 @@ func (c *Client) ReadAgents(ctx context.Context, vms []VM, concurrency int, prog
 	if len(todo) == 0 {
 		return nil
 	}
+	todo = interleaveBySubscription(vms, todo)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -72,6 +73,35 @@ feed:
 		return Classify("read-agents", err)
 	}
 	return nil
+}
+
+// interleaveBySubscription orders the reads round-robin over the VMs'
+// subscriptions. Compute's limits (and the client's bound on reads in flight,
+// computeGate) are per subscription: workers taking the VMs in inventory
+// order would queue behind one subscription's bound while the others idle.
+func interleaveBySubscription(vms []VM, todo []int) []int {
+	var order []string
+	bySub := map[string][]int{}
+	for _, i := range todo {
+		sub := strings.ToLower(vms[i].SubscriptionID)
+		if _, ok := bySub[sub]; !ok {
+			order = append(order, sub)
+		}
+		bySub[sub] = append(bySub[sub], i)
+	}
+	if len(order) < 2 {
+		return todo
+	}
+	out := make([]int, 0, len(todo))
+	for len(out) < len(todo) {
+		for _, sub := range order {
+			if q := bySub[sub]; len(q) > 0 {
+				out = append(out, q[0])
+				bySub[sub] = q[1:]
+			}
+		}
+	}
+	return out
 }
 
 // InstanceView reads one VM's instance view.

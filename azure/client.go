@@ -35,6 +35,11 @@ type Client struct {
 	mu       sync.Mutex
 	perSub   map[string]*subClients
 	pageSize int32
+
+	// throttling (throttle.go): Resource Graph's quota, Compute's buckets
+	graphQuota *graphQuota
+	compute    *computeGate
+	longWait   *longRetryAfter
 }
 
 // subClients are the clients bound to one subscription.
@@ -53,7 +58,17 @@ func New(cred azcore.TokenCredential, opts *arm.ClientOptions) (*Client, error) 
 	if opts == nil {
 		opts = &arm.ClientOptions{}
 	}
-	c := &Client{cred: cred, opts: opts, perSub: map[string]*subClients{}, pageSize: 1000}
+	c := &Client{cred: cred, perSub: map[string]*subClients{}, pageSize: 1000,
+		compute: newComputeGate(DefaultComputePerSubscription), longWait: newLongRetryAfter(opts.Retry)}
+	c.graphQuota = newGraphQuota(c.longWait.maxRetryDelay)
+	// Every client waits out long Retry-Afters of reads and bounds Compute
+	// reads per subscription; the limiters go first among the per-retry
+	// policies so that a trace times the request, not the wait before it.
+	o := *opts
+	o.PerCallPolicies = append(append([]policy.Policy(nil), opts.PerCallPolicies...), c.longWait)
+	o.PerRetryPolicies = append([]policy.Policy{c.compute}, opts.PerRetryPolicies...)
+	c.opts = &o
+	opts = &o
 	var err error
 	if c.subs, err = armsubscriptions.NewClient(cred, opts); err != nil {
 		return nil, Classify("create-clients", err)
@@ -63,6 +78,7 @@ func New(cred azcore.TokenCredential, opts *arm.ClientOptions) (*Client, error) 
 	}
 	graphOpts := *opts
 	graphOpts.PerCallPolicies = append(append([]policy.Policy(nil), opts.PerCallPolicies...), takeRows{})
+	graphOpts.PerRetryPolicies = append([]policy.Policy{c.graphQuota}, opts.PerRetryPolicies...)
 	if c.graph, err = armresourcegraph.NewClient(cred, &graphOpts); err != nil {
 		return nil, Classify("create-clients", err)
 	}

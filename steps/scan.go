@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"sync"
 
 	"github.com/backupready/backupready/azure"
 )
@@ -21,10 +22,48 @@ const (
 	PhaseAgents    ScanPhase = "agents"    // instance views of running VMs
 )
 
-// ScanProgress reports a scan's progress; Total is 0 until known.
+// ScanProgress reports a scan's progress; Total is 0 until known. An event
+// whose Throttle.Wait is not zero says that Azure's throttling holds the
+// scan back for that long (Done and Total are then the last ones reported).
 type ScanProgress struct {
 	Phase       ScanPhase
 	Done, Total int
+	Throttle    azure.ThrottleWait
+}
+
+// scanTracker remembers the last progress so that a throttle wait, reported
+// from any request, carries it.
+type scanTracker struct {
+	mu   sync.Mutex
+	last ScanProgress
+	fn   func(ScanProgress)
+}
+
+func (t *scanTracker) report(p ScanProgress) {
+	if t.fn == nil {
+		return
+	}
+	t.mu.Lock()
+	if p.Throttle.Wait == 0 {
+		t.last = p
+	} else {
+		p.Phase, p.Done, p.Total = t.last.Phase, t.last.Done, t.last.Total
+	}
+	t.mu.Unlock()
+	t.fn(p)
+}
+
+// watchThrottle makes ctx's Azure calls report throttle waits through t.
+func (t *scanTracker) watchThrottle(ctx context.Context, phase ScanPhase) context.Context {
+	if t.fn == nil {
+		return ctx
+	}
+	t.mu.Lock()
+	if t.last.Phase == "" {
+		t.last.Phase = phase
+	}
+	t.mu.Unlock()
+	return azure.WithThrottleNotice(ctx, func(w azure.ThrottleWait) { t.report(ScanProgress{Throttle: w}) })
 }
 
 // Scan reads the fleet of the given subscriptions, keeps the VMs in scope,
@@ -50,20 +89,19 @@ func Scan(ctx context.Context, api scanAPI, subscriptions []string, scope Scope,
 
 // LoadInventory reads the fleet from Resource Graph.
 func LoadInventory(ctx context.Context, api scanAPI, subscriptions []string, progress func(ScanProgress)) (*azure.Inventory, error) {
+	t := &scanTracker{fn: progress}
+	ctx = t.watchThrottle(ctx, PhaseInventory)
 	return api.Inventory(ctx, subscriptions, func(p azure.InventoryProgress) {
-		if progress != nil {
-			progress(ScanProgress{Phase: PhaseInventory, Done: p.VMs, Total: p.Total})
-		}
+		t.report(ScanProgress{Phase: PhaseInventory, Done: p.VMs, Total: p.Total})
 	})
 }
 
 // Assess reads the agents of vms (the running ones) and evaluates every rule.
 // vms is updated in place with what was read.
 func Assess(ctx context.Context, api scanAPI, inv *azure.Inventory, vms []azure.VM, cfg RuleConfig, progress func(ScanProgress)) ([]VMResult, error) {
-	err := api.ReadAgents(ctx, vms, cfg.Concurrency, func(done, total int) {
-		if progress != nil {
-			progress(ScanProgress{Phase: PhaseAgents, Done: done, Total: total})
-		}
+	t := &scanTracker{fn: progress}
+	err := api.ReadAgents(t.watchThrottle(ctx, PhaseAgents), vms, cfg.Concurrency, func(done, total int) {
+		t.report(ScanProgress{Phase: PhaseAgents, Done: done, Total: total})
 	})
 	if err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ type Cloud struct {
 	latency time.Duration
 	opTime  time.Duration // how long a long-running operation takes
 	faults  []*faultRule
+	limits  *limiter // throttling limits (limits.go); nil: none
 
 	mu sync.RWMutex // guards st
 	st *state
@@ -90,6 +91,10 @@ func New(sc *Scenario, opts Options) (*Cloud, error) {
 		}
 		c.faults = append(c.faults, fr)
 	}
+	if err := sc.Limits.validate(); err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	c.limits = newLimiter(sc.Limits, c.now)
 	var err error
 	created := true
 	if opts.StatePath != "" {

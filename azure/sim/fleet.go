@@ -41,8 +41,8 @@ var (
 // fleetGen builds one generated scenario.
 type fleetGen struct {
 	rng       *rand.Rand
-	subs      [2]string
-	short     [2]string
+	subs      []string
+	short     []string
 	resources []any
 	items     []any
 	// per subscription+region: network
@@ -67,12 +67,38 @@ type fleetNet struct {
 // Internet); the production subscription has one vault per region and some
 // VMs are protected. Latency is 50ms.
 func GenerateFleet(n int, seed int64) ([]byte, error) {
+	return GenerateFleetIn(n, 2, seed)
+}
+
+// MaxFleetSubscriptions bounds GenerateFleetIn's subscriptions.
+const MaxFleetSubscriptions = 5000
+
+// GenerateFleetIn is GenerateFleet over subs subscriptions (1 to
+// MaxFleetSubscriptions): the production one (with the vaults and the
+// protected VMs), the development one, then "Fabrikam Team 03" and on. With
+// two subscriptions it writes exactly what GenerateFleet writes, 65% of the
+// VMs in production; with any other count the VMs spread evenly.
+func GenerateFleetIn(n, subs int, seed int64) ([]byte, error) {
 	if n < 0 || n > MaxFleetVMs {
 		return nil, fmt.Errorf("sim: a generated fleet has 0 to %d VMs, not %d", MaxFleetVMs, n)
 	}
+	if subs < 1 || subs > MaxFleetSubscriptions {
+		return nil, fmt.Errorf("sim: a generated fleet has 1 to %d subscriptions, not %d", MaxFleetSubscriptions, subs)
+	}
 	g := &fleetGen{rng: rand.New(rand.NewPCG(uint64(seed), 0x6a09e667f3bcc909)), nets: map[string]*fleetNet{}}
-	g.subs = [2]string{g.uuid(), g.uuid()}
-	g.short = [2]string{"prod", "dev"}
+	subNames := []string{"Fabrikam Production", "Fabrikam Development"}
+	for i := range subs {
+		g.subs = append(g.subs, g.uuid())
+		switch i {
+		case 0:
+			g.short = append(g.short, "prod")
+		case 1:
+			g.short = append(g.short, "dev")
+		default:
+			g.short = append(g.short, fmt.Sprintf("team%02d", i+1))
+			subNames = append(subNames, fmt.Sprintf("Fabrikam Team %02d", i+1))
+		}
+	}
 	tenant := g.uuid()
 
 	regions := append([]string(nil), fleetRegions...)
@@ -93,8 +119,13 @@ func GenerateFleet(n int, seed int64) ([]byte, error) {
 
 	for i := 0; i < n; i++ {
 		si := 0
-		if g.rng.IntN(100) >= 65 {
-			si = 1
+		switch {
+		case subs == 2:
+			if g.rng.IntN(100) >= 65 {
+				si = 1
+			}
+		case subs > 2:
+			si = g.rng.IntN(subs)
 		}
 		region := regions[pickWeighted(g.rng, weights)]
 		g.vm(i, si, region, vaults[region])
@@ -108,6 +139,10 @@ func GenerateFleet(n int, seed int64) ([]byte, error) {
 		}
 	}
 
+	subList := make([]any, subs)
+	for i := range subs {
+		subList[i] = map[string]any{"id": g.subs[i], "name": subNames[i], "tenantId": tenant, "state": "Enabled"}
+	}
 	var buf bytes.Buffer
 	buf.WriteString("{\n")
 	head := []struct {
@@ -117,10 +152,7 @@ func GenerateFleet(n int, seed int64) ([]byte, error) {
 		{"description", fmt.Sprintf("Generated fleet: %d VMs, seed %d (backupready demo fleet).", n, seed)},
 		{"tenants", []any{map[string]any{"id": tenant, "name": "Fabrikam Fleet", "defaultDomain": "fabrikam.example"}}},
 		{"identity", map[string]any{"upn": "trainer@fabrikam.example", "name": "Fleet Trainer", "tenantId": tenant}},
-		{"subscriptions", []any{
-			map[string]any{"id": g.subs[0], "name": "Fabrikam Production", "tenantId": tenant, "state": "Enabled"},
-			map[string]any{"id": g.subs[1], "name": "Fabrikam Development", "tenantId": tenant, "state": "Enabled"},
-		}},
+		{"subscriptions", subList},
 		{"latency", "50ms"},
 	}
 	for _, kv := range head {

@@ -89,6 +89,10 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 	if ae := r.c.precheck(req.Method, req.URL, info); ae != nil {
 		return r.respond(req, ae), nil
 	}
+	limitHeaders, ae := r.c.limits.admit(req.Method, req.URL, info)
+	if ae != nil {
+		return r.respond(req, ae), nil
+	}
 	if nr, m := r.native(req); nr != nil {
 		resp, ae := nr.serve(req.WithContext(context.WithValue(ctx, reqInfoKey{}, info)), info, m)
 		if ae != nil {
@@ -97,6 +101,7 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 		if resp.Header.Get("x-ms-request-id") == "" {
 			resp.Header.Set("x-ms-request-id", r.nextRequestID())
 		}
+		addHeaders(resp, limitHeaders)
 		return resp, nil
 	}
 	m := r.modules[mod]
@@ -127,7 +132,21 @@ func (r *router) Do(req *http.Request) (*http.Response, error) {
 	if resp != nil && resp.Header != nil && resp.Header.Get("x-ms-request-id") == "" {
 		resp.Header.Set("x-ms-request-id", r.nextRequestID())
 	}
+	addHeaders(resp, limitHeaders)
 	return resp, nil
+}
+
+// addHeaders adds the throttling headers of the limits to an answer.
+func addHeaders(resp *http.Response, h http.Header) {
+	if resp == nil || len(h) == 0 {
+		return
+	}
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	for k, v := range h {
+		resp.Header[k] = append([]string(nil), v...)
+	}
 }
 
 func (r *router) nextRequestID() string {

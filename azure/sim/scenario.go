@@ -44,6 +44,9 @@ type Scenario struct {
 	OperationTime time.Duration
 	// Faults are injected errors (a setting of the run, never stored).
 	Faults []Fault
+	// Limits are throttling limits imposed as Azure does (limits.go; a
+	// setting of the run, never stored; nil imposes none).
+	Limits *Limits
 
 	parsed []resHeader // headers of Resources when read by LoadScenario
 }
@@ -146,7 +149,7 @@ type resHeader struct {
 }
 
 var (
-	topLevelKeys = []string{"description", "tenants", "identity", "subscriptions", "resources", "storageConfigs", "protectedItems", "jobs", "latency", "operationTime", "faults"}
+	topLevelKeys = []string{"description", "tenants", "identity", "subscriptions", "resources", "storageConfigs", "protectedItems", "jobs", "latency", "operationTime", "faults", "limits"}
 	// lists of big ARM documents: read shallowly from JSON
 	docListKeys = map[string]bool{"resources": true, "protectedItems": true, "jobs": true}
 )
@@ -374,6 +377,8 @@ func (d *decoder) scenario(root *pnode) *Scenario {
 			sc.OperationTime = d.duration(k.val, "operationTime")
 		case "faults":
 			d.list(k.val, "faults", func(i int, it *pnode) { sc.Faults = append(sc.Faults, d.fault(it, i)) })
+		case "limits":
+			sc.Limits = d.limits(k.val)
 		}
 	})
 	if d.err != nil {
@@ -572,6 +577,44 @@ func (d *decoder) fault(n *pnode, i int) Fault {
 		d.fail(n, "%s needs status: an HTTP error status such as 429 or 500", what)
 	}
 	return f
+}
+
+// limits reads the run's throttling limits (limits.go).
+func (d *decoder) limits(n *pnode) *Limits {
+	l := &Limits{}
+	d.fields(n, "limits", []string{"graph", "compute"}, func(k pkey) {
+		switch k.name {
+		case "graph":
+			g := &GraphLimit{}
+			d.fields(k.val, "limits.graph", []string{"quota", "window"}, func(f pkey) {
+				switch f.name {
+				case "quota":
+					g.Quota = d.integer(f.val, "limits.graph quota", 1, 1<<20)
+				case "window":
+					g.Window = d.duration(f.val, "limits.graph window")
+				}
+			})
+			if d.err == nil && (g.Quota == 0 || g.Window == 0) {
+				d.fail(k.val, "limits.graph needs quota (queries per window) and window (a Go duration such as \"5s\")")
+			}
+			l.Graph = g
+		case "compute":
+			c := &ComputeLimit{}
+			d.fields(k.val, "limits.compute", []string{"perSubscription", "window"}, func(f pkey) {
+				switch f.name {
+				case "perSubscription":
+					c.PerSubscription = d.integer(f.val, "limits.compute perSubscription", 1, 1<<24)
+				case "window":
+					c.Window = d.duration(f.val, "limits.compute window")
+				}
+			})
+			if d.err == nil && (c.PerSubscription == 0 || c.Window == 0) {
+				d.fail(k.val, "limits.compute needs perSubscription (reads per window) and window (a Go duration such as \"3m\")")
+			}
+			l.Compute = c
+		}
+	})
+	return l
 }
 
 // document reads one ARM document: an object with a string id (and, for
