@@ -940,7 +940,7 @@ func (r *runner) protect() error {
 	opts := make([]Option, 0, len(policies)+1)
 	for _, pol := range policies {
 		opts = append(opts, Option{Label: r.T("access.protect.policy", "Name", pol.Name, "Type", r.T("protect.type."+pol.Type)),
-			Detail: steps.ScheduleText(r.tr, pol) + "; " + steps.RetentionText(r.tr, pol)})
+			Detail: steps.ScheduleText(r.tr, pol) + r.T("access.sep") + steps.RetentionText(r.tr, pol)})
 	}
 	opts = append(opts, Option{Label: r.T("access.protect.skip")})
 	def := steps.DefaultPolicyChoice(policies, p.Protect.Policy, len(needs) > 0)
