@@ -363,6 +363,9 @@ func decodeVM(raw json.RawMessage) (VM, error) {
 			ItemID: best.ID, VaultID: intern(VaultIDOf(best.ID)), State: intern(best.ProtectionState), Status: intern(best.ProtectionStatus),
 			PolicyName: intern(best.PolicyName), HealthStatus: intern(best.HealthStatus), LastBackupState: intern(best.LastBackupStatus),
 		}
+		if d := best.problem(); d != nil {
+			vm.Protection.ErrorCode, vm.Protection.ErrorNumber, vm.Protection.ErrorMessage = d.code(), d.Code, d.Message
+		}
 	}
 	markMissingNICs(&vm)
 	return vm, nil
@@ -375,6 +378,54 @@ type protectionJSON struct {
 	PolicyName       string `json:"policyName"`
 	HealthStatus     string `json:"healthStatus"`
 	LastBackupStatus string `json:"lastBackupStatus"`
+	// HealthDetails is read leniently: a shape it does not expect (not a
+	// list, a code that is not a number) is no detail rather than a VM that
+	// cannot be read.
+	HealthDetails json.RawMessage `json:"healthDetails"`
+}
+
+// healthDetail is one of a protected item's healthDetails (the v5 model's
+// AzureIaaSVMHealthDetails): an int32 code and a title that holds the
+// textual code ("IaasVmHealthGreenDefault" when all is well, recorded).
+type healthDetail struct {
+	Code    int32  `json:"code"`
+	Title   string `json:"title"`
+	Message string `json:"message"`
+}
+
+// problem returns the item's first health detail that is not the green
+// default, nil when there is none.
+func (p *protectionJSON) problem() *healthDetail {
+	var list []json.RawMessage
+	if json.Unmarshal(p.HealthDetails, &list) != nil {
+		return nil
+	}
+	for _, raw := range list {
+		var d healthDetail
+		if json.Unmarshal(raw, &d) != nil {
+			// a code that is not an int32: keep the title and message
+			var loose struct{ Title, Message string }
+			if json.Unmarshal(raw, &loose) != nil {
+				continue
+			}
+			d = healthDetail{Title: loose.Title, Message: loose.Message}
+		}
+		if strings.Contains(strings.ToLower(d.Title), "healthgreen") || (d.Title == "" && d.Code == 0) {
+			continue
+		}
+		return &d
+	}
+	return nil
+}
+
+// code is the detail's textual code: its title when the title is one word
+// (a code, not a sentence), "" otherwise.
+func (d *healthDetail) code() string {
+	t := strings.TrimSpace(d.Title)
+	if t == "" || strings.ContainsAny(t, " \t") {
+		return ""
+	}
+	return intern(t)
 }
 
 // protectionRank orders protection states: the item that protects the VM

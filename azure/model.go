@@ -77,6 +77,14 @@ type Protection struct {
 	PolicyName      string
 	HealthStatus    string
 	LastBackupState string
+	// The item's health detail that is not the green default
+	// (properties.healthDetails[]: code, title, message): after a failed
+	// backup, the job's error. ErrorCode is the textual code (AZURE.md §9)
+	// from the title, ErrorNumber the v5 model's int32 code; "" and 0 when
+	// Azure gives none.
+	ErrorCode    string
+	ErrorNumber  int32
+	ErrorMessage string
 }
 
 // ExtensionState is one VM extension's state from the instance view.

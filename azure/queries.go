@@ -7,7 +7,10 @@ package azure
 // QueryVMs returns one row per VM with its NICs and its protected items
 // joined in (both aggregated per VM, so a VM with an old stopped item in
 // another vault is still one row), so a fleet of N VMs costs ⌈N/1000⌉
-// requests.
+// requests. A protected item's healthDetails carry the last backup's error
+// code (the ARM document has them, recorded in
+// protected_item_stop_protection_final_200_after_backup.json; that Resource
+// Graph's copy of the item has them too is UNCONFIRMED).
 const QueryVMs = `Resources
 | where type =~ 'microsoft.compute/virtualmachines' or type =~ 'microsoft.classiccompute/virtualmachines'
 | extend vmKey = tolower(id)
@@ -22,7 +25,7 @@ const QueryVMs = `Resources
     RecoveryServicesResources
     | where type =~ 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems'
     | extend vmKey = tolower(tostring(properties.sourceResourceId))
-    | project vmKey, item = pack('id', id, 'protectionState', properties.protectionState, 'protectionStatus', properties.protectionStatus, 'policyName', properties.policyName, 'healthStatus', properties.healthStatus, 'lastBackupStatus', properties.lastBackupStatus)
+    | project vmKey, item = pack('id', id, 'protectionState', properties.protectionState, 'protectionStatus', properties.protectionStatus, 'policyName', properties.policyName, 'healthStatus', properties.healthStatus, 'lastBackupStatus', properties.lastBackupStatus, 'healthDetails', properties.healthDetails)
     | summarize protection = make_list(item) by vmKey
   ) on vmKey
 | project id, name, type, subscriptionId, resourceGroup, location, tags, properties, nics, protection

@@ -16,6 +16,9 @@ type Problem struct {
 	Docs            string
 	Exit            int // process exit code for headless commands
 	Err             error
+	// Step is the wizard step that addresses a backup job's failure
+	// ("agent", "network", …; jobcodes.go), "" when none does.
+	Step string
 }
 
 // Exit codes (DESIGN §1).
@@ -52,28 +55,6 @@ var writeRoles = map[string]string{
 	"protect-vm":             "Backup Contributor (vault) and Virtual Machine Contributor (VM)",
 	"trigger-backup":         "Backup Operator",
 	"backup-now":             "Backup Operator",
-}
-
-// jobFixes map the Backup service's error codes (AZURE.md §9) to what fixes
-// them: a catalog key for the "what to do next" sentence.
-var jobFixes = map[string]string{
-	"UserErrorGuestAgentStatusUnavailable":                          "fix.agent",
-	"GuestAgentSnapshotTaskStatusError":                             "fix.agent",
-	"UserErrorVmProvisioningStateFailed":                            "fix.agent",
-	"ExtensionSnapshotFailedNoNetwork":                              "fix.network",
-	"ExtensionFailedTimeoutVMNetworkUnresponsive":                   "fix.network",
-	"ExtensionSnapshotFailedNoSecureNetwork":                        "fix.tls",
-	"ExtentionOperationFailed":                                      "fix.extension",
-	"ExtensionStuckInDeletionState":                                 "fix.extension",
-	"UserErrorRequestDisallowedByPolicy":                            "fix.policy",
-	"UserErrorBackupOperationInProgress":                            "fix.in-progress",
-	"SystemBackupOperationInProgress":                               "fix.in-progress",
-	"UserErrorRpCollectionLimitReached":                             "fix.rp-limit",
-	"UserErrorKeyvaultPermissionNotConfigured":                      "fix.keyvault",
-	"UserErrorVMAlreadyProtected":                                   "fix.elsewhere",
-	"BMSUserErrorVMAlreadyProtectedInAnotherVault":                  "fix.elsewhere",
-	"UserErrorVmNotInDesirableState":                                "fix.vm-state",
-	"UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed": "fix.trusted-launch",
 }
 
 // roleFor names the built-in role an operation most likely lacks.
@@ -118,9 +99,10 @@ func Explain(err error) Problem {
 	case azure.KindThrottled:
 		p.Docs = "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling"
 	}
-	if fix, ok := jobFixes[e.Code]; ok {
-		p.Next = fix
-		p.Docs = "https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot"
+	// The Backup service's job error codes (AZURE.md §9): the fix, its
+	// step and its page come from one table (jobcodes.go).
+	if f, ok := jobFixOf(e.Op, e.Code); ok {
+		p.Next, p.Docs, p.Step = f.Fix, f.Docs, f.Step
 	}
 	return p
 }

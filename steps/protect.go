@@ -1501,7 +1501,14 @@ func (m protectStep) View(w, h int) string {
 	switch m.phase {
 	case protectRunning:
 		head := m.headLines(w, tr.T("protect.heading.running", "Vault", m.sess.Plan.Vault.Name))
-		return strings.Join(append(head, m.view.View(w, max(h-len(head), 1))...), "\n")
+		// A failed backup job names the step that fixes it under the
+		// question (jobcodes.go).
+		var fixIn []string
+		if m.view.asking != nil {
+			fixIn = jobStepLines(m.c, Explain(m.view.asking.err), w)
+		}
+		lines := append(head, m.view.View(w, max(h-len(head)-len(fixIn), 1))...)
+		return strings.Join(append(lines, fixIn...), "\n")
 	case protectFinished:
 		return m.finishedView(w, h)
 	}
@@ -2136,8 +2143,8 @@ func (m protectStep) finishedLines(w int) []string {
 	out := []string{""}
 	out = append(out, m.view.View(w, 1<<16)...)
 	// A failure the user skipped is explained as well as one that stopped
-	// the run.
-	out = append(out, failureLines(m.c, m.runList, o, w, true)...)
+	// the run; a failed backup job names the step that fixes it.
+	out = append(out, m.failedJobLines(o, w)...)
 	backups := 0
 	for i, c := range m.runList {
 		if c.Action == ActionBackupNow && i < len(o.States) && o.States[i] == RunDone {
@@ -2154,6 +2161,40 @@ func (m protectStep) finishedLines(w int) []string {
 	}
 	out = append(out, "")
 	out = append(out, wrapStyled(tr.T("protect.saved", "Path", m.path), w, st.App.Faint)...)
+	return out
+}
+
+// failedJobLines are failureLines (skipped failures included), each failed
+// change followed by the step that fixes it when its error is a backup
+// job's code the table knows (jobcodes.go).
+func (m protectStep) failedJobLines(o Outcome, w int) []string {
+	var out []string
+	for i, s := range o.States {
+		if (s != RunFailed && s != RunSkipped) || i >= len(m.runList) || o.Errs[i] == nil {
+			continue
+		}
+		p := Explain(o.Errs[i])
+		out = append(out, "", m.c.Styles.App.Error.Render(ui.Truncate(ChangeTitle(m.runList[i], m.c.Tr), w)))
+		if jobStepLine(m.c.Tr, p) == "" {
+			out = append(out, problemLines(m.c, p, w)...)
+			continue
+		}
+		// A job error: what, why and the fix, then the step that makes it,
+		// then the troubleshooting page whole (its anchor makes it long,
+		// so it wraps rather than being cut) and Azure's own words.
+		head := p
+		head.Docs, head.Err = "", nil
+		out = append(out, problemLines(m.c, head, w)...)
+		out = append(out, jobStepLines(m.c, p, w)...)
+		for _, l := range ui.Wrap(p.Docs, max(w-2, 8)) {
+			out = append(out, "  "+m.c.Styles.App.Muted.Render(l))
+		}
+		if p.Err != nil && !bareKind(p.Err) {
+			for _, l := range ui.WrapLines(p.Err.Error(), w-2, 2) {
+				out = append(out, "  "+m.c.Styles.App.Faint.Render(l))
+			}
+		}
+	}
 	return out
 }
 

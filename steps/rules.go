@@ -944,15 +944,23 @@ func checkBackupStatus(in *ruleInput) Finding {
 	vaultID := cmp.Or(p.VaultID, azure.VaultIDOf(p.ItemID))
 	vault := cmp.Or(lastSegment(vaultID), "?")
 	lower := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+	// A failing item that names its error (the last backup's code, from
+	// its health details) says what fixes it and which step does.
+	failing := func(state string) Finding {
+		if f, ok := failedWithCode(p, vault, state); ok {
+			return f
+		}
+		return finding(RuleBackupStatus, Warn, "failing", docsBackupFail, "Vault", vault, "State", state)
+	}
 	switch {
 	case lower(p.State) == "protectionerror" || lower(p.State) == "protectionfailed":
-		return finding(RuleBackupStatus, Warn, "failing", docsBackupFail, "Vault", vault, "State", p.State)
+		return failing(p.State)
 	case lower(p.HealthStatus) == "actionrequired":
-		return finding(RuleBackupStatus, Warn, "failing", docsBackupFail, "Vault", vault, "State", p.HealthStatus)
+		return failing(p.HealthStatus)
 	case lower(p.LastBackupState) == "failed" || lower(p.LastBackupState) == "unhealthy":
-		return finding(RuleBackupStatus, Warn, "failing", docsBackupFail, "Vault", vault, "State", p.LastBackupState)
+		return failing(p.LastBackupState)
 	case lower(p.Status) == "unhealthy":
-		return finding(RuleBackupStatus, Warn, "failing", docsBackupFail, "Vault", vault, "State", p.Status)
+		return failing(p.Status)
 	case lower(p.State) == "protectionstopped" || lower(p.State) == "protectionpaused" || lower(p.State) == "backupssuspended":
 		return finding(RuleBackupStatus, Info, "stopped", docsBackupFail, "Vault", vault, "State", p.State)
 	}
@@ -960,6 +968,34 @@ func checkBackupStatus(in *ruleInput) Finding {
 		return finding(RuleBackupStatus, Info, "elsewhere", docsBackupFail, "Vault", vault, "Where", where)
 	}
 	return finding(RuleBackupStatus, OK, "protected", docsBackupFail, "Vault", vault, "State", cmp.Or(p.State, "Protected"))
+}
+
+// failedWithCode is the backup.status finding of a failing item whose
+// health details name the error (AZURE.md §9): the message names the code
+// and the step that addresses it, the fix and the page come from the job
+// code table (jobcodes.go). ok is false when the item names no code. The
+// numeric code is used when there is no textual one; a code the table does
+// not know gets the generic fix (read the job's message).
+func failedWithCode(p *azure.Protection, vault, state string) (Finding, bool) {
+	code := p.ErrorCode
+	if code == "" && p.ErrorNumber != 0 {
+		code = strconv.FormatInt(int64(p.ErrorNumber), 10)
+	}
+	if code == "" {
+		return Finding{}, false
+	}
+	fix, known := JobFixFor(p.ErrorCode)
+	if !known && p.ErrorNumber != 0 {
+		fix, _ = JobFixForNumber(p.ErrorNumber)
+	}
+	key := "rule." + RuleBackupStatus + ".failed-code"
+	if fix.Fix == fixJobGeneric {
+		// no job message to point at here: the finding quotes the item's
+		fix.Fix = key + ".fix"
+	}
+	msg := key + "." + cmp.Or(fix.Step, "none")
+	return Finding{Rule: RuleBackupStatus, Verdict: Warn, Msg: msg, Fix: fix.Fix, Docs: fix.Docs,
+		Args: []any{"Vault", vault, "State", state, "Code", code, "Message", p.ErrorMessage}}, true
 }
 
 // vaultElsewhere reports whether the protecting vault is in another

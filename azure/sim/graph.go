@@ -536,13 +536,15 @@ func vmGraphProperties(props []pkey) []byte {
 	return buf.Bytes()
 }
 
-// protectionPack is the VM query's pack() of a protected item.
+// protectionPack is the VM query's pack() of a protected item, its
+// healthDetails included (the last backup's error after a failed one,
+// written by finishBackupJob, or the demo's).
 func protectionPack(it *resource) []byte {
 	pm := members(objectOrNil(member(members(it.doc), "properties")))
 	var buf bytes.Buffer
 	buf.WriteString(`{"id":`)
 	writeJSONString(&buf, it.ID)
-	for _, k := range []string{"protectionState", "protectionStatus", "policyName", "healthStatus", "lastBackupStatus"} {
+	for _, k := range []string{"protectionState", "protectionStatus", "policyName", "healthStatus", "lastBackupStatus", "healthDetails"} {
 		buf.WriteString(`,"` + k + `":`)
 		if v := member(pm, k); isNull(v) {
 			buf.WriteString("null")
