@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -24,10 +22,7 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -53,6 +48,7 @@ type globalFlags struct {
 	tenant        string
 	subscriptions []string
 	lang          string
+	auth          string
 	noColor       bool
 	accessible    bool
 	trace         string
@@ -65,6 +61,11 @@ type deps struct {
 	tr      *ui.Translator
 	g       *globalFlags
 	connect func(ctx context.Context) (*azure.Client, func(), error)
+
+	// interactive is set by the wizard before it connects: sign-in then
+	// happens inside it (signIn), instead of before it.
+	interactive bool
+	signIn      *steps.SignInOptions
 
 	stylesOnce sync.Once
 	styles     ui.Styles
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, ios *ioStreams) int {
 	}
 	g := &globalFlags{}
 	d := &deps{io: ios, tr: tr, g: g}
-	d.connect = func(ctx context.Context) (*azure.Client, func(), error) { return connect(ctx, g, ios) }
+	d.connect = func(ctx context.Context) (*azure.Client, func(), error) { return connect(ctx, d) }
 	root := newRootCmd(d)
 	root.SetArgs(args)
 	root.SetIn(ios.in)
@@ -213,6 +214,7 @@ func newRootCmd(d *deps) *cobra.Command {
 	pf.StringVar(&g.cloud, "cloud", "AzureCloud", tr.T("cli.flag.cloud"))
 	pf.StringVar(&g.tenant, "tenant", "", tr.T("cli.flag.tenant"))
 	pf.StringArrayVar(&g.subscriptions, "subscription", nil, tr.T("cli.flag.subscription"))
+	pf.StringVar(&g.auth, "auth", "auto", tr.T("signin.flag.auth"))
 	pf.StringVar(&g.lang, "lang", tr.Lang(), tr.T("cli.flag.lang"))
 	pf.BoolVar(&g.noColor, "no-color", false, tr.T("cli.flag.no-color"))
 	pf.BoolVar(&g.accessible, "accessible", false, tr.T("cli.flag.accessible"))
@@ -256,22 +258,25 @@ func bindEnv(cmd *cobra.Command, d *deps) error {
 	if !knownLanguage(g.lang) {
 		return &steps.Problem{What: "cli.lang.bad", Why: "cli.lang.bad.why", Next: "cli.lang.bad.next", Args: []any{"Value", g.lang}, Exit: steps.ExitUsage}
 	}
+	if _, ok := azure.ParseSignInMethod(g.auth); !ok {
+		return &steps.Problem{What: "signin.auth.bad", Why: "signin.auth.bad.why", Next: "signin.auth.bad.next", Args: []any{"Value", g.auth}, Exit: steps.ExitUsage}
+	}
 	if _, ok := clouds[g.cloud]; !ok {
 		return &steps.Problem{What: "cli.cloud.bad", Why: "cli.cloud.bad.why", Next: "cli.cloud.bad.next", Args: []any{"Value", g.cloud}, Exit: steps.ExitUsage}
 	}
 	return nil
 }
 
-var clouds = map[string]cloud.Configuration{
-	"AzureCloud":        cloud.AzurePublic,
-	"AzureChinaCloud":   cloud.AzureChina,
-	"AzureUSGovernment": cloud.AzureGovernment,
-}
+// clouds are the --cloud values: one configuration for the credential and
+// every ARM client.
+var clouds = steps.Clouds
 
 // connect builds the Azure layer: on the simulator with --demo, --scenario or
-// --sim-state, else on real Azure with the Azure CLI's sign-in (or the
-// default credential chain when `az` is not installed).
-func connect(_ context.Context, g *globalFlags, ios *ioStreams) (*azure.Client, func(), error) {
+// --sim-state, else on real Azure. The wizard signs in inside its first step
+// (d.signIn); the headless commands sign in here, without any prompt, and
+// say in words why they could not.
+func connect(ctx context.Context, d *deps) (*azure.Client, func(), error) {
+	g := d.g
 	var policies []policy.Policy
 	closer := func() {}
 	if g.trace != "" {
@@ -307,45 +312,85 @@ func connect(_ context.Context, g *globalFlags, ios *ioStreams) (*azure.Client, 
 			closer()
 			return nil, nil, err
 		}
+		if d.interactive {
+			// The simulator's credential is the only one: no real sign-in,
+			// but its directories are picked as on Azure.
+			d.signIn = &steps.SignInOptions{Auth: azure.FixedAuthenticator(client, c.Credential()), Tenant: g.tenant}
+		}
 		return client, closer, nil
 	}
 	cfg := clouds[g.cloud]
-	cred, err := credential(g, cfg, ios)
+	method, _ := azure.ParseSignInMethod(g.auth)
+	co := azure.CredentialOptions{Cloud: cfg, Tenant: g.tenant, Method: method, Env: azure.SystemEnv()}
+	if len(g.subscriptions) == 1 {
+		co.Subscription = g.subscriptions[0]
+	}
+	opts := azure.ClientOptions(cfg, policies...)
+	if d.interactive && method == azure.MethodAuto {
+		client, err := azure.New(notSignedIn{}, opts)
+		if err != nil {
+			closer()
+			return nil, nil, err
+		}
+		d.signIn = &steps.SignInOptions{Auth: azure.NewAuthenticator(client, co), Tenant: g.tenant, ConfigPath: steps.DefaultConfigPath()}
+		return client, closer, nil
+	}
+	co.Headless = !d.interactive || !method.Interactive()
+	if d.interactive && method.Interactive() {
+		// --auth device or browser in the wizard: the sign-in step offers
+		// that way only.
+		client, err := azure.New(notSignedIn{}, opts)
+		if err != nil {
+			closer()
+			return nil, nil, err
+		}
+		d.signIn = &steps.SignInOptions{Auth: onlyMethod{azure.NewAuthenticator(client, co), method}, Tenant: g.tenant, ConfigPath: steps.DefaultConfigPath()}
+		return client, closer, nil
+	}
+	cred, err := azure.NewCredential(co)
 	if err != nil {
 		closer()
-		return nil, nil, &steps.Problem{What: "err.signIn.what", Why: "err.signIn.why", Next: "err.signIn.next", Exit: steps.ExitSignIn}
+		return nil, nil, signInProblem(err, g)
 	}
-	opts := &arm.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: cfg, PerRetryPolicies: policies}}
 	client, err := azure.New(cred, opts)
 	if err != nil {
 		closer()
 		return nil, nil, err
 	}
+	// One token up front, so that a sign-in failure is said as such
+	// (what, why, next) rather than as the first call's.
+	vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := client.SignInWith(vctx, cred); err != nil {
+		closer()
+		return nil, nil, signInProblem(err, g)
+	}
 	return client, closer, nil
 }
 
-// credential prefers the Azure CLI's sign-in, as gh and azd users expect; when
-// `az` is not installed it falls back to the default chain (environment,
-// workload identity, managed identity, azd, PowerShell).
-func credential(g *globalFlags, cfg cloud.Configuration, ios *ioStreams) (azcore.TokenCredential, error) {
-	// A service principal in the environment is a deliberate choice (CI):
-	// it wins over an `az` that happens to be installed.
-	if _, err := exec.LookPath("az"); err == nil && os.Getenv("AZURE_CLIENT_ID") == "" {
-		opts := &azidentity.AzureCLICredentialOptions{TenantID: g.tenant}
-		// az picks the token's subscription context; it accepts ids and plain names.
-		if len(g.subscriptions) == 1 && cliSubscription.MatchString(g.subscriptions[0]) {
-			opts.Subscription = g.subscriptions[0]
-		}
-		return azidentity.NewAzureCLICredential(opts)
+func signInProblem(err error, g *globalFlags) error {
+	p := steps.SignInProblem(err, g.cloud, g.tenant)
+	if errors.Is(err, context.Canceled) {
+		return err
 	}
-	return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
-		ClientOptions: azcore.ClientOptions{Cloud: cfg},
-		TenantID:      g.tenant,
-	})
+	return &p
 }
 
-// cliSubscription is what AzureCLICredentialOptions.Subscription accepts.
-var cliSubscription = regexp.MustCompile(`^[0-9A-Za-z_. -]+$`)
+// notSignedIn is the wizard's credential until its sign-in step has chosen
+// one: any call before that fails as a sign-in failure.
+type notSignedIn struct{}
+
+func (notSignedIn) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, &azure.Error{Kind: azure.KindSignIn, Op: "sign-in", Code: azure.ReasonUnknown}
+}
+
+// onlyMethod offers one sign-in method (--auth device or browser).
+type onlyMethod struct {
+	*azure.Authenticator
+	m azure.SignInMethod
+}
+
+func (o onlyMethod) Methods() []azure.SignInMethod { return []azure.SignInMethod{o.m} }
 
 // scenarioProblem explains a scenario or state file that could not be loaded.
 func scenarioProblem(path string, err error) error {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/pkg/browser"
 
 	"github.com/backupready/backupready/steps"
 )
@@ -22,6 +24,7 @@ func runWizard(ctx context.Context, d *deps) error {
 	if !d.io.stdinTTY() || !d.io.stdoutTTY() {
 		return &steps.Problem{What: "cli.notty", Why: "cli.notty.why", Next: "cli.notty.next", Exit: steps.ExitUsage}
 	}
+	d.interactive = true // sign-in happens in the wizard's first step
 	client, closeFn, err := d.connect(ctx)
 	if err != nil {
 		return err
@@ -38,7 +41,10 @@ func runWizard(ctx context.Context, d *deps) error {
 		Preset:     scope,
 		Context:    ctx,
 		Run:        steps.RunOptions{PollEvery: d.pollEvery()},
+		SignIn:     d.signIn,
 	})
+	// Opening a browser for sign-in must not write over the screen.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(d.io.in), tea.WithOutput(d.io.out)}
 	if d.g.noColor {
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))

@@ -364,6 +364,8 @@ type scopeStep struct {
 	queryErr  error
 	vmWidths  [6]int // natural column widths
 	presetted bool
+
+	si signInState // the sign-in part (signin.go)
 }
 
 func newScopeStep(c *ui.Common, sess *Session, api scopeAPI) scopeStep {
@@ -383,8 +385,18 @@ func newScopeStep(c *ui.Common, sess *Session, api scopeAPI) scopeStep {
 func (m scopeStep) Title() string   { return m.c.Tr.T("step.scope.title") }
 func (m scopeStep) Explain() string { return m.c.Tr.T("step.scope.why") }
 
-// Init starts reading who is signed in.
-func (m scopeStep) Init() tea.Cmd { return tea.Batch(m.spin.Tick, m.readIdentity()) }
+// Init starts signing in, or reading who is signed in.
+func (m scopeStep) Init() tea.Cmd {
+	if m.si.on() {
+		// Init cannot keep a changed model: the sign-in's first command
+		// reports back by message (signInStartMsg).
+		return func() tea.Msg { return signInStartMsg{} }
+	}
+	return tea.Batch(m.spin.Tick, m.readIdentity())
+}
+
+// signInStartMsg starts the sign-in part from Update.
+type signInStartMsg struct{}
 
 func (m scopeStep) Activate() (ui.Step, tea.Cmd) { return m, nil }
 
@@ -418,10 +430,17 @@ func (m scopeStep) readInventory(ctx context.Context, gen int, subs []string, ps
 }
 
 func (m scopeStep) busy() bool {
-	return m.idState == stateLoading || m.subsState == stateLoading || m.invState == stateLoading
+	return m.si.busy() || (m.idState == stateLoading && !m.si.active()) || m.subsState == stateLoading || m.invState == stateLoading
 }
 
 func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
+	if _, ok := msg.(signInStartMsg); ok {
+		s, cmd := m.startSignIn()
+		return s, cmd
+	}
+	if s, cmd, ok := m.signInUpdate(msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case ui.BodySizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -455,6 +474,8 @@ func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		m.missing = missing
 		if len(m.subs) == 1 && len(m.sess.Preset.Subscriptions) == 0 {
 			ids = []string{m.subs[0].ID}
+		} else if len(m.sess.Preset.Subscriptions) == 0 {
+			ids, _ = PresetSubscriptions(m.subs, m.rememberedSubscriptions())
 		}
 		m.subSel = map[string]bool{}
 		for _, id := range ids {
@@ -596,6 +617,10 @@ func (m scopeStep) subKey(msg tea.Msg) (ui.Step, tea.Cmd) {
 	k := m.c.Keys
 	if km, ok := msg.(tea.KeyPressMsg); ok && !m.subList.field.Focused() {
 		switch {
+		case m.idState == stateFailed && key.Matches(km, k.Retry) && m.si.on():
+			m.idState, m.idErr = stateLoading, nil
+			s, cmd := m.startSignIn()
+			return s, cmd
 		case m.idState == stateFailed && key.Matches(km, k.Retry):
 			m.idState, m.idErr = stateLoading, nil
 			return m, tea.Batch(m.spin.Tick, m.readIdentity())
@@ -756,6 +781,10 @@ func move(k ui.KeyMap, km tea.KeyPressMsg, cur, n, page int) int {
 
 // Back leaves the VM list for the subscriptions (and stops a read in flight).
 func (m scopeStep) Back() (ui.Step, tea.Cmd, bool) {
+	if m.si.active() {
+		s, ok := m.signInBack()
+		return s, nil, ok
+	}
 	if m.page != pageVMs {
 		return m, nil, false
 	}
@@ -784,7 +813,7 @@ func (m scopeStep) Next() (ui.Step, tea.Cmd, bool) {
 	m.subList.field.Blur()
 	m.page = pageVMs
 	m, cmd := m.startInventory(false)
-	return m, cmd, true
+	return m, tea.Batch(cmd, m.rememberChoice()), true
 }
 
 func (m scopeStep) Complete() bool {
@@ -793,6 +822,9 @@ func (m scopeStep) Complete() bool {
 
 func (m scopeStep) Hint() string {
 	tr := m.c.Tr
+	if m.si.active() {
+		return m.signInHint()
+	}
 	switch {
 	case m.idState == stateFailed || m.subsState == stateFailed || m.invState == stateFailed:
 		return tr.T("scope.retry")
@@ -817,6 +849,9 @@ func (m scopeStep) Capturing() bool {
 
 func (m scopeStep) Keys() []key.Binding {
 	k := m.c.Keys
+	if m.si.active() {
+		return m.signInKeys()
+	}
 	if m.page == pageSubscriptions {
 		switch {
 		case m.idState == stateFailed || m.subsState == stateFailed:
@@ -824,7 +859,11 @@ func (m scopeStep) Keys() []key.Binding {
 		case m.subsState != stateReady:
 			return nil
 		}
-		return m.subList.keys(k, k.Load)
+		keys := m.subList.keys(k, k.Load)
+		if len(m.si.tenants) > 1 && !m.subList.field.Focused() {
+			keys = append(keys, tenantsKey(m.c.Tr))
+		}
+		return keys
 	}
 	switch {
 	case m.invState == stateFailed:
@@ -845,6 +884,9 @@ func (m scopeStep) subRows() int { return max(m.h-subsChrome-1, 1) } // minus ta
 func (m scopeStep) vmRows() int  { return max(m.h-vmChrome, 1) }
 
 func (m scopeStep) View(w, h int) string {
+	if m.si.active() {
+		return m.signInView(w, h)
+	}
 	if m.page == pageVMs {
 		return m.vmView(w, h)
 	}
@@ -864,7 +906,11 @@ func (m scopeStep) identityLines(w int) []string {
 	if id.Kind == "app" {
 		who = tr.T("scope.signin.app", "Name", id.Name)
 	}
-	where := tr.T("scope.signin.where", "Cloud", cloudName(tr, m.sess.Cloud), "Tenant", id.TenantID)
+	place := cloudName(tr, m.sess.Cloud)
+	if t := m.currentTenant(); t != nil && len(m.si.tenants) > 1 {
+		place += " · " + tr.T("signin.tenant.current", "Name", tenantName(*t))
+	}
+	where := tr.T("scope.signin.where", "Cloud", place, "Tenant", id.TenantID)
 	return []string{
 		st.App.Accent.Render(ui.GlyphDone) + " " + st.Body.Heading.Render(ui.Truncate(who, w-2)),
 		"  " + st.App.Muted.Render(ui.Truncate(where, w-2)),

@@ -52,6 +52,9 @@ type WizardOptions struct {
 	// Run tunes the runs of Apply and Protect (poll interval; tests make
 	// it short).
 	Run RunOptions
+	// SignIn, when set, makes step 0 sign in inside the wizard (how, then
+	// which directory); nil uses the API's credential as it is.
+	SignIn *SignInOptions
 }
 
 // RunOptions tune the applier runs the wizard starts.
@@ -86,7 +89,7 @@ func NewWizardSession(api WizardAPI, opts WizardOptions) (*ui.Shell, *Session) {
 	}
 	c := ui.NewCommon(tr)
 	sess := &Session{Cloud: opts.Cloud, Demo: opts.Demo, Preset: opts.Preset, Rules: opts.Rules, ctx: opts.Context, Log: NewTranscript(nil)}
-	steps := []ui.Step{newScopeStep(c, sess, api), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api),
+	steps := []ui.Step{newScopeStep(c, sess, api).withSignIn(opts.SignIn), newPreflightStep(c, sess, api), newVaultStep(c, sess, api), newRedundancyStep(c, sess, api),
 		newNetworkStep(c, sess, api), newAgentStep(c, sess, api), newReviewStep(c, sess, api, opts.PlanPath),
 		newApplyStep(c, sess, api, opts.Run), newProtectStep(c, sess, api, opts.Run), newSummaryStep(c, sess)}
 	var shell ui.ShellOptions
