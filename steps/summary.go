@@ -342,9 +342,6 @@ func summaryTodos(sess *Session, s SessionSummary, phases map[string]bool, unfin
 	if p := sess.Plan; !changedKind("nsg") && (p == nil || p.Network.Mode == "" || p.Network.Mode == NetworkNone) {
 		out = append(out, SummaryTodo{Key: "summary.todo.network", Args: []any{"Step", "step.network.title"}, Links: []string{docsPrepare}})
 	}
-	if !changedKind("agent") {
-		out = append(out, SummaryTodo{Key: "summary.todo.agent", Args: []any{"Step", "step.agent.title"}, Links: []string{docsTroubleshootVMs}})
-	}
 	backups := 0
 	for _, e := range s.Entries {
 		if e.Change.Action == ActionBackupNow && e.Done {
@@ -390,14 +387,8 @@ func argOf(args []any, name string) (any, bool) {
 	return nil, false
 }
 
-// summaryTitle names a change: ChangeTitle, except that the provider's
-// action already names the provider.
-func summaryTitle(c Change, tr *ui.Translator) string {
-	if c.Action == ActionRegisterProvider {
-		return tr.T("change.action." + c.Action)
-	}
-	return ChangeTitle(c, tr)
-}
+// summaryTitle names a change (ChangeTitle).
+func summaryTitle(c Change, tr *ui.Translator) string { return ChangeTitle(c, tr) }
 
 // doneDetail says what a finished change set, where that says more than
 // its title: the redundancy, Cross Region Restore, the policy, the job.

@@ -188,7 +188,7 @@ func TestSummarize(t *testing.T) {
 			name: "everything done", sess: doneSession(),
 			counts: SummaryCounts{Changed: 8},
 			groups: []string{":4", "web-1:2", "db-1:2"},
-			todo:   []string{"summary.todo.network", "summary.todo.agent", "summary.todo.first-backup"},
+			todo:   []string{"summary.todo.network", "summary.todo.first-backup"},
 		},
 		{
 			name: "a failure and VMs left out", sess: failedSession(),
@@ -196,14 +196,14 @@ func TestSummarize(t *testing.T) {
 			groups:  []string{":2"},
 			skipped: []string{"failed:rsv-weu-backup", "skipped:rsv-weu-backup", "skipped:test-sea-01", "skipped:old-app"},
 			todo: []string{"summary.todo.failed", "summary.todo.rerun", "summary.todo.protect", "summary.todo.vm-other-region",
-				"summary.todo.vm-elsewhere", "summary.todo.network", "summary.todo.agent"},
+				"summary.todo.vm-elsewhere", "summary.todo.network"},
 		},
 		{
 			name: "left running after an interruption", sess: leftSession(),
 			counts:  SummaryCounts{Changed: 6, Skipped: 1, Left: 1},
 			groups:  []string{":4", "web-1:1", "db-1:1"},
 			skipped: []string{"left:web-1", "skipped:db-1"},
-			todo:    []string{"summary.todo.left", "summary.todo.network", "summary.todo.agent"},
+			todo:    []string{"summary.todo.left", "summary.todo.network"},
 		},
 		{
 			name: "a second run finished what the first did not; no change keeps done", sess: retried,
@@ -211,11 +211,11 @@ func TestSummarize(t *testing.T) {
 			groups:  []string{":4"},
 			skipped: []string{"skipped:test-sea-01", "skipped:old-app"},
 			todo: []string{"summary.todo.protect", "summary.todo.vm-other-region", "summary.todo.vm-elsewhere",
-				"summary.todo.network", "summary.todo.agent"},
+				"summary.todo.network"},
 		},
 		{
 			name: "nothing ran", sess: &Session{Plan: summaryPlan()},
-			todo: []string{"summary.todo.protect", "summary.todo.network", "summary.todo.agent"},
+			todo: []string{"summary.todo.protect", "summary.todo.network"},
 		},
 	}
 	for _, tt := range tests {
@@ -305,7 +305,7 @@ func TestSummaryStepSections(t *testing.T) {
 		wantAll(t, v,
 			"Summary: vault rsv-weu-backup in westeurope", "8 changed · 0 failed",
 			"What changed in Azure (8)", "Preparation",
-			"✓ Register the Microsoft.RecoveryServices provider · 12 s",
+			"✓ Register the resource provider Microsoft.RecoveryServices · 12 s",
 			sumPortal+"/subscriptions/"+sumSub+"/resourceproviders",
 			"✓ Resource group for the vault rg-backup · 3 s", sumPortal+sumGroup+"\n",
 			"✓ Recovery Services vault rsv-weu-backup · 1 min 05 s",
@@ -315,9 +315,8 @@ func TestSummaryStepSections(t *testing.T) {
 			"Backup jobs: "+sumPortal+sumVault+"/backupJobs",
 			"Protection of db-1", "job "+sumJobDB,
 			"Skipped, and why (0)", "Nothing was skipped.",
-			"What you still have to do (3)",
+			"What you still have to do (2)",
 			"The plan leaves the network as it is", "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare",
-			"The Agent & extension step is not built in this version", "https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot",
 			"the transfer to the vault can take hours; follow them in the portal's Backup jobs",
 		)
 		// the vault's three changes share one link, after the last of them
@@ -430,13 +429,13 @@ func TestSummaryMarkdown(t *testing.T) {
 		"- **Plan file**: `"+sumPath+"`\n",
 		"## What changed in Azure (2)\n",
 		"### Preparation\n",
-		"- [Register the Microsoft.RecoveryServices provider]("+sumPortal+"/subscriptions/"+sumSub+"/resourceproviders) · 12 s\n",
+		"- [Register the resource provider Microsoft.RecoveryServices]("+sumPortal+"/subscriptions/"+sumSub+"/resourceproviders) · 12 s\n",
 		"## Skipped, and why (4)\n",
 		"- **[Recovery Services vault rsv-weu-backup]("+sumPortal+sumVault+")**: failed: "+sumForbid+"\n",
 		"- **[test-sea-01]("+sumPortal+sumSEA+")**: test-sea-01 is in southeastasia",
-		"## What you still have to do (7)\n",
+		"## What you still have to do (6)\n",
 		"- Backup is not turned on yet",
-		"<https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot>",
+		"<https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare>",
 		"## Every change\n",
 		"| Step | Change | State | Duration |\n|---|---|---|---:|\n",
 		"| Apply | [Resource group for the vault rg-backup]("+sumPortal+sumGroup+") | done | 3 s |\n",
@@ -459,7 +458,7 @@ func TestSummaryMarkdown(t *testing.T) {
 	zh := SummaryMarkdown(failedSession(), translator(t, "zh"), sumT0)
 	wantAll(t, zh, "# backupready 报告\n", "## Azure 中的更改（2）\n", "## 跳过的内容及原因（4）\n", "| 步骤 | 更改 | 状态 | 耗时 |")
 	ja := SummaryMarkdown(failedSession(), translator(t, "ja"), sumT0)
-	wantAll(t, ja, "# backupready レポート\n", "## Azure で変更した内容 (2)\n", "## 残っている作業 (7)\n")
+	wantAll(t, ja, "# backupready レポート\n", "## Azure で変更した内容 (2)\n", "## 残っている作業 (6)\n")
 
 	// Markdown in names is escaped, not interpreted
 	p := summaryPlan()
@@ -482,7 +481,7 @@ func TestSessionTranscript(t *testing.T) {
 		"2026-11-23T08:51:00Z [scope] Signed in; subscription Contoso Prod (" + sumSub + "), 4 VMs selected.",
 		"2026-11-23T08:54:00Z [review] Plan confirmed (6 change(s)), saved to " + sumPath + ".",
 		"2026-11-23T09:00:00Z [apply] Apply: run started with 7 change(s)",
-		"2026-11-23T09:00:25Z [apply]   Register the Microsoft.RecoveryServices provider: Done (12 s) · Registered",
+		"2026-11-23T09:00:25Z [apply]   Register the resource provider Microsoft.RecoveryServices: Done (12 s) · Registered",
 		"2026-11-23T09:00:25Z [apply]   Recovery Services vault rsv-weu-backup: Failed: " + sumForbid + " (AuthorizationFailed)",
 		"2026-11-23T09:00:25Z [apply]   Storage redundancy rsv-weu-backup: not started: a change it depends on did not finish.",
 		"2026-11-23T09:00:25Z [apply]   Virtual machine test-sea-01: test-sea-01 is in southeastasia, but the vault is in westeurope: it needs a vault in its own region.",
@@ -694,7 +693,7 @@ func TestSummarySmallWindow(t *testing.T) {
 			hs := newSummaryHarness(t, lang, failedSession(), 60, 16)
 			hs.waitText(tr.T("step.summary.title"))
 			hs.key(tea.KeyEnd)
-			s := hs.waitText("troubleshoot")
+			s := hs.waitText("vms-prepare")
 			checkSize(t, s.view, 60, 16)
 			hs.key(tea.KeyHome)
 			s = hs.waitText(tr.T("summary.changed.heading", "Count", 2))
