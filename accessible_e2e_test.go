@@ -207,6 +207,7 @@ func TestEndToEndAccessible(t *testing.T) {
 			p.ask(tr.T("access.network.question"), "")
 			p.ask(tr.T("access.agent.question"), "")
 			p.expect(tr.T("changes.heading", "Count", 5))
+			p.ask(tr.T("access.review.menu"), "")
 			p.ask(filepath.Join(dir, steps.DefaultPlanPath), yes)
 			p.expect(tr.T("access.saved", "Path", filepath.Join(dir, steps.DefaultPlanPath)))
 

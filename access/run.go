@@ -545,38 +545,201 @@ func (r *runner) network() error {
 		lines = append(lines, r.T("network.recommend.none"))
 	}
 	r.p.Say(lines...)
-	modes := []string{steps.NetworkServiceTags, steps.NetworkProxy, steps.NetworkNone}
+	modes := []string{steps.NetworkServiceTags, steps.NetworkProxy, steps.NetworkNone, steps.NetworkIPRanges}
 	opts := make([]Option, len(modes))
 	def := 0
 	for i, m := range modes {
-		label := r.T("network.mode."+m) + r.T("access.sep") + r.T("network.tag."+m)
+		tag, about := "network.tag."+m, "network.about."+m
+		if m == steps.NetworkIPRanges {
+			tag, about = "network.ipranges.tag", "network.ipranges.about"
+		}
+		label := r.T("network.mode."+m) + r.T("access.sep") + r.T(tag)
 		if m == rec {
 			label += r.T("access.sep") + r.T("network.tag.recommended")
 			def = i
 		}
-		opts[i] = Option{Label: label, Detail: r.T("network.about." + m)}
+		opts[i] = Option{Label: label, Detail: r.T(about)}
 	}
-	i, err := r.p.Choose(r.T("access.network.question"), opts, def)
-	if err != nil {
-		return err
-	}
-	n := steps.PlanNetwork{Mode: modes[i], NSGRulePriority: cmp.Or(p.Network.NSGRulePriority, steps.PriorityAuto)}
-	if n.Mode == steps.NetworkProxy {
-		px, err := r.proxy()
+	for {
+		i, err := r.p.Choose(r.T("access.network.question"), opts, def)
 		if err != nil {
 			return err
 		}
-		n.Proxy = px
+		n := steps.PlanNetwork{Mode: modes[i], NSGRulePriority: cmp.Or(p.Network.NSGRulePriority, steps.PriorityAuto)}
+		var set *steps.ServiceTagSet
+		switch n.Mode {
+		case steps.NetworkProxy:
+			px, err := r.proxy()
+			if err != nil {
+				return err
+			}
+			n.Proxy = px
+		case steps.NetworkIPRanges:
+			if set, err = r.serviceTags(n); err != nil {
+				return err
+			}
+			if set == nil {
+				continue // not read, or no prefixes: choose again
+			}
+		}
+		cp := *r.sess.Plan
+		cp.Network = n
+		r.sess.Plan = &cp
+		r.p.Say(r.T("access.network.chosen", "Mode", r.T("network.mode."+n.Mode)))
+		r.sess.Log.Add("network", r.T("network.log.mode", "Mode", n.Mode))
+		switch n.Mode {
+		case steps.NetworkServiceTags:
+			if err := r.nsgRules(func() []steps.Change {
+				var cs []steps.Change
+				for _, v := range steps.ServiceTagViews(r.sess.Plan, r.sess.Inventory, vms) {
+					cs = append(cs, v.Change)
+				}
+				return cs
+			}, func(cs []steps.Change) []steps.NSGRuleView { return steps.RuleViews(cs, r.sess.Inventory) }); err != nil {
+				return err
+			}
+		case steps.NetworkIPRanges:
+			r.p.Say(r.T("network.ipranges.churn", "Change", cmp.Or(set.ChangeNumber, "-")))
+			if err := r.nsgRules(func() []steps.Change {
+				return steps.IPRangeChanges(r.sess.Plan, r.sess.Inventory, vms, set)
+			}, func(cs []steps.Change) []steps.NSGRuleView { return steps.IPRangeRuleViews(cs, r.sess.Inventory) }); err != nil {
+				return err
+			}
+			r.p.Say(r.T("network.ipranges.limits", "MaxRules", steps.MaxNSGRules, "MaxDests", steps.MaxNSGDestinations))
+		}
+		if n.Mode != steps.NetworkNone {
+			r.p.Say(r.T("network.rules.review"))
+		}
+		return nil
 	}
-	cp := *r.sess.Plan
-	cp.Network = n
-	r.sess.Plan = &cp
-	r.p.Say(r.T("access.network.chosen", "Mode", r.T("network.mode."+n.Mode)))
-	if n.Mode != steps.NetworkNone {
-		r.p.Say(r.T("network.rules.review"))
+}
+
+// serviceTagReader reads Azure's service tags (the Azure client has it).
+type serviceTagReader interface {
+	ServiceTags(ctx context.Context, subscriptionID, location string) (changeNumber string, tags []azure.ServiceTag, err error)
+}
+
+// serviceTags reads the region's Storage service tag for the IP ranges
+// mode and says its prefixes; nil (and no error) when the list could not
+// be read or the tag has no prefixes: the mode cannot be planned.
+func (r *runner) serviceTags(n steps.PlanNetwork) (*steps.ServiceTagSet, error) {
+	region := azure.NormalizeLocation(r.sess.Plan.Vault.Location)
+	tag := steps.StorageTag(region)
+	api, ok := r.api.(serviceTagReader)
+	if !ok {
+		r.p.Say(r.T("access.network.tags.failed", "Tag", tag))
+		return nil, nil
 	}
-	r.sess.Log.Add("network", r.T("network.log.mode", "Mode", n.Mode))
+	q := *r.sess.Plan
+	q.Network = n
+	w := r.p.Working(r.T("access.network.tags.reading", "Region", region), r.every())
+	set, err := steps.ReadServiceTags(r.ctx, api, &q)
+	w.Stop()
+	if err != nil {
+		return nil, err
+	}
+	if set == nil || set.Err != nil {
+		if set != nil {
+			what, why, next := steps.Explain(set.Err).Text(r.tr)
+			r.p.Say(r.T("access.problem", "What", what), why, next)
+			r.sess.Log.Add("network", r.T("network.ipranges.log.failed", "Error", what))
+		}
+		r.p.Say(r.T("access.network.tags.failed", "Tag", tag))
+		return nil, nil
+	}
+	r.sess.Log.Add("network", r.T("network.ipranges.log", "Tag", set.Tag, "V4", len(set.IPv4), "V6", len(set.IPv6), "Change", cmp.Or(set.ChangeNumber, "-")))
+	if set.Prefixes() == 0 {
+		r.p.Say(r.T("network.ipranges.notag", "Tag", tag, "List", cmp.Or(set.ListChange, "-")))
+		return nil, nil
+	}
+	r.p.Say(r.T("network.ipranges.counts", "Tag", set.Tag, "V4", len(set.IPv4), "V6", len(set.IPv6),
+		"Change", cmp.Or(set.ChangeNumber, "-"), "List", cmp.Or(set.ListChange, "-")))
+	return set, nil
+}
+
+// nsgRules asks the new rules' priority when the plan adds any (auto, or a
+// number checked as the Network step checks it), then says each NSG's
+// rules as planned. plan is the mode's NSG rule changes for the plan as it
+// is; views are the NSGs a typed priority is checked against.
+func (r *runner) nsgRules(plan func() []steps.Change, views func([]steps.Change) []steps.NSGRuleView) error {
+	cs := plan()
+	if v := views(cs); len(v) > 0 {
+		prio, err := r.priority(v)
+		if err != nil {
+			return err
+		}
+		cp := *r.sess.Plan
+		cp.Network.NSGRulePriority = prio
+		r.sess.Plan = &cp
+		r.sess.Log.Add("network", r.T("network.log.priority", "Priority", prio))
+		cs = plan()
+	}
+	groups := steps.IPRangeGroups(cs, r.sess.Inventory)
+	if len(groups) == 0 {
+		r.p.Say(r.T("access.network.rules.none"))
+		return nil
+	}
+	for _, g := range groups {
+		lines := []string{r.T("access.network.nsg", "NSG", g.NSG.Name, "VMs", g.VMs)}
+		for _, c := range g.Changes {
+			_, name, _ := strings.Cut(c.Target, "/securityRules/")
+			if (c.Kind == steps.Create || c.Kind == steps.Modify) && c.Rule != nil {
+				lines = append(lines, "  "+r.T("access.network.rule", "Kind", r.T("change.kind."+string(c.Kind)), "Name", name,
+					"Priority", int(c.Rule.Priority), "Text", steps.RuleText(r.tr, *c.Rule), "Blocking", g.Blocking))
+				continue
+			}
+			if c.Reason != "" {
+				lines = append(lines, "  "+r.T(c.Reason, c.Args...))
+			}
+		}
+		r.p.Say(lines...)
+	}
 	return nil
+}
+
+// priority asks the new NSG rules' priority: auto (recommended), or a
+// number that must win over each blocking rule and be free.
+func (r *runner) priority(views []steps.NSGRuleView) (string, error) {
+	cur := r.sess.Plan.Network.NSGRulePriority
+	opts := []Option{{Label: r.T("access.network.prio.auto")}, {Label: r.T("access.network.prio.typed")}}
+	def := 0
+	if cur != "" && cur != steps.PriorityAuto {
+		def = 1
+	}
+	i, err := r.p.Choose(r.T("access.network.prio.question"), opts, def)
+	if err != nil {
+		return "", err
+	}
+	prio := steps.PriorityAuto
+	if i == 1 {
+		if cur == steps.PriorityAuto {
+			cur = ""
+		}
+		v, err := r.p.Text(r.T("access.network.prio.number"), cur, func(s string) string {
+			if strings.TrimSpace(s) == "" {
+				return r.T("network.prio.range")
+			}
+			if k, args := steps.CheckPriority(views, s); k != "" {
+				return r.T(k, args...)
+			}
+			return ""
+		})
+		if err != nil {
+			return "", err
+		}
+		if v = strings.TrimSpace(v); !strings.EqualFold(v, steps.PriorityAuto) {
+			prio = v
+		}
+	}
+	r.p.Say(r.T("access.network.prio.chosen", "Priority", r.prioWord(prio)))
+	return prio, nil
+}
+
+func (r *runner) prioWord(p string) string {
+	if p == steps.PriorityAuto {
+		return r.T("access.network.prio.autoword")
+	}
+	return p
 }
 
 // proxy asks the proxy's host, port and no-proxy list, each checked as the
@@ -752,6 +915,9 @@ func (r *runner) review() error {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
+	if err := r.reviewMenu(cs, path); err != nil {
+		return err
+	}
 	ok, err := r.p.Confirm(r.T("access.review.question", "Count", list.Counts[steps.Create]+list.Counts[steps.Modify], "Path", path))
 	if err != nil {
 		return err
@@ -779,9 +945,59 @@ func (r *runner) review() error {
 	return nil
 }
 
+// reviewMenu offers, before the confirmation, to read the scripts Run
+// Command will run inside VMs and to write the Azure CLI script making the
+// same changes (beside the plan), as often as wanted.
+func (r *runner) reviewMenu(cs []steps.Change, planPath string) error {
+	scripts := steps.PlanScripts(r.sess.Plan, cs)
+	if len(scripts) > 0 {
+		r.p.Say(r.T("access.review.scripts.note", "Count", len(scripts)))
+	}
+	scriptPath := filepath.Join(filepath.Dir(planPath), steps.ScriptFileName)
+	for {
+		opts := []Option{{Label: r.T("access.review.menu.confirm")}, {Label: r.T("access.review.menu.export", "Name", steps.ScriptFileName)}}
+		if len(scripts) > 0 {
+			opts = append(opts, Option{Label: r.T("access.review.menu.scripts", "Count", len(scripts))})
+		}
+		i, err := r.p.Choose(r.T("access.review.menu"), opts, 0)
+		if err != nil {
+			return err
+		}
+		switch i {
+		case 0:
+			return nil
+		case 1:
+			data := steps.PlanScript(r.sess.Plan, cs, filepath.Base(planPath))
+			ok, err := r.writeMode(scriptPath, []byte(data), 0o755)
+			if err != nil {
+				return err
+			}
+			if ok {
+				r.p.Say(r.T("review.exported", "Path", scriptPath))
+				r.sess.Log.Add("review", r.T("review.exported", "Path", scriptPath))
+			}
+		case 2:
+			for n, g := range scripts {
+				lines := []string{"", r.T("access.review.scripts.heading", "N", n+1, "Total", len(scripts),
+					"Heading", r.T("review.scripts.heading", "What", r.T("change.action."+g.Action), "Lang", g.Lang, "Count", len(g.VMs))),
+					r.T("review.scripts.vms", "VMs", strings.Join(g.VMs, r.T("access.sep"))), r.T("access.review.scripts.begin")}
+				for _, l := range strings.Split(strings.TrimRight(g.Script, "\n"), "\n") {
+					lines = append(lines, strings.TrimRight(l, "\r"))
+				}
+				lines = append(lines, r.T("access.review.scripts.end"))
+				r.p.Say(lines...)
+			}
+			r.p.Say("", r.T("access.review.scripts.foot"))
+		}
+	}
+}
+
 // write writes a file, asking first when one is there already; false when
 // the user keeps the old one.
-func (r *runner) write(path string, data []byte) (bool, error) {
+func (r *runner) write(path string, data []byte) (bool, error) { return r.writeMode(path, data, 0o644) }
+
+// writeMode is write with the file's permissions.
+func (r *runner) writeMode(path string, data []byte, perm os.FileMode) (bool, error) {
 	if _, err := os.Stat(path); err == nil {
 		replace, err := r.p.YesNo(r.T("access.file.exists", "Path", path), true)
 		if err != nil {
@@ -792,7 +1008,7 @@ func (r *runner) write(path string, data []byte) (bool, error) {
 			return false, nil
 		}
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, perm); err != nil {
 		r.p.Say(r.T("access.file.failed", "Path", path, "Error", err.Error()))
 		return false, nil
 	}

@@ -50,7 +50,7 @@ func runDemo(t *testing.T, lang, input string) (int, string, *azure.Client, stri
 func TestRunInputEndsBeforeConfirmChangesNothing(t *testing.T) {
 	// all subscriptions, all VMs, no details, japaneast, a new vault with
 	// the suggested name and group, defaults for the rest, then the end.
-	code, out, cl, plan := runDemo(t, "en", "\n\n\n4\n\n\n\n\n\n\n\n")
+	code, out, cl, plan := runDemo(t, "en", "\n\n\n4\n\n\n\n\n\n\n\n\n")
 	if code != steps.ExitInterrupted {
 		t.Fatalf("exit %d, want 130:\n%s", code, out)
 	}
@@ -71,7 +71,7 @@ func TestRunInputEndsBeforeConfirmChangesNothing(t *testing.T) {
 
 // A "no" at Review changes nothing and ends with 0.
 func TestRunDeclinedAtReview(t *testing.T) {
-	code, out, cl, plan := runDemo(t, "ja", "\n\n\n4\n\n\n\n\n\n\n\nいいえ\n")
+	code, out, cl, plan := runDemo(t, "ja", "\n\n\n4\n\n\n\n\n\n\n\n\nいいえ\n")
 	if code != steps.ExitOK || !strings.Contains(out, "Azure では何も変更していません。") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -86,7 +86,7 @@ func TestRunDeclinedAtReview(t *testing.T) {
 // The whole demo in one go: the vault created and the VM protected, the
 // summary said, the report written; no escape sequence anywhere.
 func TestRunWholeDemo(t *testing.T) {
-	code, out, cl, plan := runDemo(t, "zh", "\n\n\n4\n\n\n\n\n\n\n\n是\n\n\n\n是\n1\n4\n")
+	code, out, cl, plan := runDemo(t, "zh", "\n\n\n4\n\n\n\n\n\n\n\n\n是\n\n\n\n是\n1\n4\n")
 	if code != steps.ExitOK {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}

@@ -170,3 +170,52 @@ func VMPowerText(tr *ui.Translator, vm *azure.VM) string { return powerText(tr, 
 
 // VMOSText is a VM's operating system as the Scope step says it.
 func VMOSText(tr *ui.Translator, vm *azure.VM) string { return osText(tr, vm) }
+
+// IPRangeChanges are the planner's ipRanges changes for the plan's VMs over
+// the service tags read, as the Network step's IP ranges page plans them
+// (the plan's priority, auto when unset).
+func IPRangeChanges(p *Plan, inv *azure.Inventory, vms []*azure.VM, set *ServiceTagSet) []Change {
+	if p == nil || set == nil {
+		return nil
+	}
+	q := *p
+	q.Network.Mode = NetworkIPRanges
+	if q.Network.NSGRulePriority == "" {
+		q.Network.NSGRulePriority = PriorityAuto
+	}
+	var conflicts PlanConflicts
+	return networkChanges(&q, LiveState{Inventory: inv, ServiceTags: set}, vms, azure.NormalizeLocation(p.Vault.Location), &conflicts)
+}
+
+// IPRangeRuleViews are the NSGs that get a new ipRanges rule (only new
+// rules take the plan's priority): what CheckPriority checks a typed
+// priority against in the IP ranges mode.
+func IPRangeRuleViews(changes []Change, inv *azure.Inventory) []NSGRuleView {
+	var creates []Change
+	for _, c := range changes {
+		if c.Action == ActionNSGRule && c.Kind == Create {
+			creates = append(creates, c)
+		}
+	}
+	return RuleViews(creates, inv)
+}
+
+// RuleText is an NSG rule's access and destinations in words, the
+// destinations summarised (the first, then how many more) with the ports.
+func RuleText(tr *ui.Translator, r azure.SecurityRule) string {
+	dests := strings.Replace(destSummary(tr, r.Destinations, r.DestPorts, 0), "  ", tr.T("access.sep"), 1)
+	return accessWord(tr, r.Access) + tr.T("access.sep") + dests
+}
+
+// SuggestPolicyName is a name for a new policy the vault does not have, as
+// the Protect step's form suggests it.
+func SuggestPolicyName(existing []azure.Policy) string { return suggestPolicyName(existing) }
+
+// PolicyTypes, PolicyFrequencies and PolicyWeekdays are a new policy's
+// choices, in the Protect step's order.
+func PolicyTypes() []string       { return append([]string(nil), policyTypes...) }
+func PolicyFrequencies() []string { return append([]string(nil), policyFrequencies...) }
+func PolicyWeekdays() []string    { return append([]string(nil), policyWeekdays...) }
+
+// ScriptFileName is the name of the az script Review writes beside the plan.
+const ScriptFileName = scriptName
