@@ -92,13 +92,16 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	defer closeFn()
-	if _, err := client.Identity(ctx); err != nil {
+	id, err := client.Identity(ctx)
+	if err != nil {
 		return problemOf(err)
 	}
+	d.learnIDs(id.TenantID)
 	subs, err := chooseSubscriptions(ctx, client, scope.Subscriptions)
 	if err != nil {
 		return err
 	}
+	d.learnIDs(subs...)
 	prog := newProgressLine(d)
 	_, results, err := steps.Scan(ctx, client, subs, scope, o.ruleConfig(), prog.update)
 	prog.done()
@@ -109,13 +112,13 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	if o.json {
-		enc := json.NewEncoder(d.io.out)
+		enc := json.NewEncoder(d.redacted(d.io.out))
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(steps.BuildReport(results, d.tr)); err != nil {
 			return err
 		}
 	} else {
-		w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+		w := d.redacted(d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor))
 		steps.RenderHuman(w, results, d.tr, cliStyles(d), d.io.width())
 	}
 	if code := steps.ExitCode(results); code != 0 {
@@ -220,13 +223,14 @@ func detectStyles(d *deps) ui.Styles {
 // progressLine shows a scan's progress on stderr when it is a terminal and
 // the scan takes longer than a moment; nothing otherwise.
 type progressLine struct {
-	d     *deps
-	mu    sync.Mutex
-	last  steps.ScanProgress
-	shown bool
-	start time.Time
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	d        *deps
+	mu       sync.Mutex
+	last     steps.ScanProgress
+	throttle azure.ThrottleWait // the wait Azure imposes now, if any
+	shown    bool
+	start    time.Time
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 func newProgressLine(d *deps) *progressLine {
@@ -250,23 +254,38 @@ func newProgressLine(d *deps) *progressLine {
 				continue
 			}
 			p.mu.Lock()
-			last := p.last
+			last, th := p.last, p.throttle
 			p.shown = true
 			p.mu.Unlock()
 			key := "cli.progress.inventory"
 			if last.Phase == steps.PhaseAgents {
 				key = "cli.progress.agents"
 			}
-			fmt.Fprintf(p.d.io.err, "\r\x1b[2K%s %s", frames[i%len(frames)], p.d.tr.T(key, "Done", last.Done, "Total", last.Total))
+			line := p.d.tr.T(key, "Done", last.Done, "Total", last.Total)
+			if th.Wait > 0 && time.Now().Before(th.Until) {
+				line += " · " + steps.ThrottleText(p.d.tr, th)
+			}
+			fmt.Fprintf(p.d.io.err, "\r\x1b[2K%s %s", frames[i%len(frames)], line)
 		}
 	}()
 	return p
 }
 
+// update records a scan's progress. A throttle wait is shown beside the
+// progress while it lasts on a terminal, and as a line of its own on a
+// stderr that is not one (a log), so that a long wait never looks like a
+// hang.
 func (p *progressLine) update(sp steps.ScanProgress) {
 	p.mu.Lock()
-	p.last = sp
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	if sp.Throttle.Wait > 0 {
+		p.throttle = sp.Throttle
+		if !p.d.io.stderrTTY() {
+			fmt.Fprintln(p.d.io.err, steps.ThrottleText(p.d.tr, sp.Throttle))
+		}
+		return
+	}
+	p.last, p.throttle = sp, azure.ThrottleWait{}
 }
 
 func (p *progressLine) done() {

@@ -163,6 +163,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"check", "--demo", "--subscription", "no-such-subscription"},
 		{"check", "--no-such-flag"},
 		{"demo", "fleet", "--vms", "0"},
+		{"demo", "fleet", "--vms", "10", "--subscriptions", "0"},
 	}
 	for _, args := range cases {
 		code, _, stderr := runCLI(t, nil, false, args...)

@@ -19,8 +19,11 @@ import (
 // Step 1, preflight: every selected VM judged by every readiness rule.
 
 type (
-	agentsProgressMsg struct{ gen, done, total int }
-	assessedMsg       struct {
+	agentsProgressMsg struct {
+		gen, done, total int
+		throttle         azure.ThrottleWait // Azure holds the reads back (Wait > 0)
+	}
+	assessedMsg struct {
 		gen     int
 		results []VMResult
 		err     error
@@ -106,6 +109,9 @@ type preflightStep struct {
 	done   int
 	total  int
 	count  int // VMs being assessed
+	// throttle is the last wait Azure's throttling imposed on the reads
+	// (cleared by the next progress)
+	throttle azure.ThrottleWait
 
 	results []VMResult
 	reasons []string // worst finding's text per result, translated once
@@ -153,7 +159,7 @@ func (m preflightStep) start() (preflightStep, tea.Cmd) {
 	m.gen++
 	m.forKey = m.sess.SelectionKey()
 	m.state, m.err = stateLoading, nil
-	m.done, m.total = 0, 0
+	m.done, m.total, m.throttle = 0, 0, azure.ThrottleWait{}
 	m.detail = false
 	m.stream = newProgressStream()
 	vms := m.sess.SelectedVMs()
@@ -170,7 +176,7 @@ func (m preflightStep) assess(ctx context.Context, gen int, inv *azure.Inventory
 			inv = &azure.Inventory{}
 		}
 		results, err := Assess(ctx, api, inv, vms, cfg, func(p ScanProgress) {
-			ps.send(agentsProgressMsg{gen: gen, done: p.Done, total: p.Total})
+			ps.send(agentsProgressMsg{gen: gen, done: p.Done, total: p.Total, throttle: p.Throttle})
 		})
 		return assessedMsg{gen: gen, results: results, err: err}
 	}
@@ -206,7 +212,7 @@ func (m preflightStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil
 		}
-		m.done, m.total = msg.done, msg.total
+		m.done, m.total, m.throttle = msg.done, msg.total, msg.throttle
 		return m, m.stream.next()
 	case assessedMsg:
 		if msg.gen != m.gen {
@@ -367,6 +373,10 @@ func (m preflightStep) View(w, h int) string {
 		} else {
 			lines = append(lines, m.spin.View()+" "+st.App.Text.Render(ui.Truncate(tr.T("preflight.loading", "Done", m.done, "Total", m.total), w-2)),
 				"  "+ui.Bar(m.done, m.total, min(w-2, 40), x))
+		}
+		if m.throttle.Wait > 0 {
+			lines = append(lines, "")
+			lines = append(lines, wrapStyled(ThrottleText(tr, m.throttle), w, st.Verdict["warn"])...)
 		}
 		lines = append(lines, "")
 		lines = append(lines, wrapStyled(tr.T("preflight.loading.note"), w, st.App.Muted)...)

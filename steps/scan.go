@@ -3,8 +3,10 @@ package steps
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/backupready/backupready/azure"
+	"github.com/backupready/backupready/ui"
 )
 
 // scanAPI is what a readiness scan calls in Azure.
@@ -112,4 +114,15 @@ func Assess(ctx context.Context, api scanAPI, inv *azure.Inventory, vms []azure.
 		results[i].Finalize()
 	}
 	return results, nil
+}
+
+// ThrottleText says that Azure's throttling holds reads back: which service,
+// for how long and until when, and that nothing is wrong.
+func ThrottleText(tr *ui.Translator, w azure.ThrottleWait) string {
+	key := "scan.throttle.quota"
+	if w.RetryAfter {
+		key = "scan.throttle.asked"
+	}
+	secs := int((w.Wait + time.Second - 1) / time.Second)
+	return tr.T(key, "Service", tr.T("scan.throttle.service."+or(w.Service, "arm")), "Seconds", secs, "Until", w.Until.Local().Format("15:04:05"))
 }
