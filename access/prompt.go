@@ -54,6 +54,20 @@ func NewPrompter(ctx context.Context, in io.Reader, out io.Writer, tr *ui.Transl
 // The input is read in a goroutine of its own, so that an interrupt is not
 // held up by a read that cannot be cancelled.
 func (p *Prompter) readLine() (string, error) {
+	p.startReader()
+	select {
+	case line, ok := <-p.lines:
+		if !ok {
+			return "", ErrCancelled
+		}
+		return line, nil
+	case <-p.ctx.Done():
+		return "", ErrCancelled
+	}
+}
+
+// startReader starts reading the input's lines, once.
+func (p *Prompter) startReader() {
 	p.start.Do(func() {
 		go func() {
 			defer close(p.lines)
@@ -73,14 +87,28 @@ func (p *Prompter) readLine() (string, error) {
 			}
 		}()
 	})
+}
+
+// WaitOrEnter waits for done; a line typed meanwhile (Enter) calls cancel,
+// and so do the input's end and ctx's, and it then still waits for done.
+// typed reports that the user cancelled; err is ErrCancelled when the
+// input or ctx ended.
+func (p *Prompter) WaitOrEnter(done <-chan struct{}, cancel func()) (typed bool, err error) {
+	p.startReader()
 	select {
-	case line, ok := <-p.lines:
+	case <-done:
+		return false, nil
+	case _, ok := <-p.lines:
+		cancel()
+		<-done
 		if !ok {
-			return "", ErrCancelled
+			return false, ErrCancelled
 		}
-		return line, nil
+		return true, nil
 	case <-p.ctx.Done():
-		return "", ErrCancelled
+		cancel()
+		<-done
+		return false, ErrCancelled
 	}
 }
 
@@ -272,11 +300,26 @@ func (p *Prompter) Text(question, def string, check func(string) string) (string
 // Pick asks for some of names: "all", numbers and ranges ("1-3,5"), or
 // names, separated by commas or spaces; Enter alone takes all.
 func (p *Prompter) Pick(question string, names []string) ([]int, error) {
+	return p.PickDefault(question, names, nil)
+}
+
+// PickDefault is Pick where Enter alone takes def (all when def is empty).
+func (p *Prompter) PickDefault(question string, names []string, def []int) ([]int, error) {
 	prompt := p.T("access.pick.prompt", "Question", question, "All", p.T("access.all"), "Max", len(names))
+	if len(def) > 0 {
+		var ds []string
+		for _, i := range def {
+			ds = append(ds, names[i])
+		}
+		prompt = p.T("access.pick.prompt.default", "Question", question, "All", p.T("access.all"), "Max", len(names), "Default", strings.Join(ds, p.T("access.sep")))
+	}
 	for {
 		s, err := p.ask(prompt)
 		if err != nil {
 			return nil, err
+		}
+		if s == "" && len(def) > 0 {
+			return append([]int(nil), def...), nil
 		}
 		if s == "" || p.isWord(s, "access.all.words") {
 			out := make([]int, len(names))

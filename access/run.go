@@ -118,16 +118,17 @@ func (r *runner) run() error {
 
 func (r *runner) scope() error {
 	r.step(1, "scope")
-	id, err := r.api.Identity(r.ctx)
+	si, err := r.signIn()
 	if err != nil {
 		return err
 	}
+	id := si.id
 	r.sess.Identity = &id
 	who := r.T("scope.signin.user", "Name", id.Name)
 	if id.Kind == "app" {
 		who = r.T("scope.signin.app", "Name", id.Name)
 	}
-	r.p.Say(who+".", r.T("access.signin.where", "Cloud", r.T("scope.cloud."+cmp.Or(r.sess.Cloud, steps.CloudPublic)), "Tenant", id.TenantID))
+	r.p.Say(who+".", r.T("access.signin.where", "Cloud", r.T("scope.cloud."+cmp.Or(r.sess.Cloud, steps.CloudPublic)), "Tenant", cmp.Or(si.tenant, id.TenantID)))
 
 	all, err := r.api.Subscriptions(r.ctx)
 	if err != nil {
@@ -165,7 +166,16 @@ func (r *runner) scope() error {
 			lines = append(lines, r.T("access.subs.item", "N", i+1, "Name", s.Name, "ID", s.ID))
 		}
 		r.p.Say(lines...)
-		idx, err := r.p.Pick(r.T("access.subs.question"), names)
+		var def []int
+		if si.has && strings.EqualFold(si.remembered.Tenant, si.tenant) {
+			ids, _ := steps.PresetSubscriptions(enabled, si.remembered.Subscriptions)
+			for i, s := range enabled {
+				if slices.ContainsFunc(ids, func(id string) bool { return strings.EqualFold(id, s.ID) }) {
+					def = append(def, i)
+				}
+			}
+		}
+		idx, err := r.p.PickDefault(r.T("access.subs.question"), names, def)
 		if err != nil {
 			return err
 		}
@@ -177,6 +187,10 @@ func (r *runner) scope() error {
 		r.p.Say(r.T("access.subs.chosen", "Name", s.Name, "ID", s.ID))
 	}
 	r.sess.Subscriptions = chosen
+	if o := r.o.Wizard.SignIn; o != nil && o.ConfigPath != "" {
+		// A convenience: a failure to write changes nothing else.
+		_ = steps.Remember(o.ConfigPath, r.sess.Cloud, steps.CloudChoice{Tenant: si.tenant, Subscriptions: r.sess.SubscriptionIDs()})
+	}
 
 	w := r.p.Working(r.T("access.vms.reading"), r.every())
 	inv, err := steps.LoadInventory(r.ctx, r.api, r.sess.SubscriptionIDs(), func(sp steps.ScanProgress) { w.SetCount(sp.Done, sp.Total) })
@@ -1158,24 +1172,37 @@ func (r *runner) protect() error {
 		opts = append(opts, Option{Label: r.T("access.protect.policy", "Name", pol.Name, "Type", r.T("protect.type."+pol.Type)),
 			Detail: steps.ScheduleText(r.tr, pol) + r.T("access.sep") + steps.RetentionText(r.tr, pol)})
 	}
-	opts = append(opts, Option{Label: r.T("access.protect.skip")})
+	create := Option{Label: r.T("protect.create.row"), Detail: r.T("protect.create.detail")}
+	if len(needs) > 0 {
+		create.Detail += " " + r.T("protect.create.enhanced")
+	}
+	opts = append(opts, create, Option{Label: r.T("access.protect.skip")})
 	def := steps.DefaultPolicyChoice(policies, p.Protect.Policy, len(needs) > 0)
 	if def < 0 {
-		def = len(policies)
+		def = len(policies) + 1
 	}
 	i, err := r.p.Choose(r.T("access.protect.question"), opts, def)
 	if err != nil {
 		return err
 	}
-	if i == len(policies) {
+	if i == len(policies)+1 {
 		r.p.Say(r.T("access.protect.skipped"))
 		return nil
 	}
-	pol := policies[i]
-	if pol.Type != azure.PolicyEnhanced && len(needs) > 0 {
-		r.p.Say(r.T("access.protect.needs.enhanced"))
+	var pr steps.PlanProtect
+	if i == len(policies) {
+		name, np, err := r.newPolicy(policies, len(needs) > 0)
+		if err != nil {
+			return err
+		}
+		pr = steps.PlanProtect{Enabled: true, Policy: name, NewPolicy: &np}
+	} else {
+		pol := policies[i]
+		if pol.Type != azure.PolicyEnhanced && len(needs) > 0 {
+			r.p.Say(r.T("access.protect.needs.enhanced"))
+		}
+		pr = steps.PlanProtect{Enabled: true, Policy: pol.Name}
 	}
-	pr := steps.PlanProtect{Enabled: true, Policy: pol.Name}
 	if pr.BackupNow, err = r.p.YesNo(r.T("access.protect.backup.question"), true); err != nil {
 		return err
 	}
@@ -1251,7 +1278,7 @@ func (r *runner) protect() error {
 		r.sess.Plan = prev
 		return nil
 	}
-	r.sess.Log.Add("protect", r.T("log.protect.confirmed", "Policy", pol.Name, "Path", r.sess.PlanPath))
+	r.sess.Log.Add("protect", r.T("log.protect.confirmed", "Policy", pr.Policy, "Path", r.sess.PlanPath))
 	o, err := r.carryOut("protect", cs)
 	if err != nil {
 		return err
