@@ -68,6 +68,7 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	if err != nil {
 		return planProblem(o.plan, err)
 	}
+	d.learnIDs(plan.Subscription)
 	journalPath := o.plan + steps.JournalSuffix
 	var journal *steps.Journal
 	if _, statErr := os.Stat(journalPath); statErr == nil || !o.dryRun {
@@ -82,9 +83,11 @@ func runApply(ctx context.Context, o *applyOptions) error {
 		return err
 	}
 	defer closeFn()
-	if _, err := client.Identity(ctx); err != nil {
+	id, err := client.Identity(ctx)
+	if err != nil {
 		return problemOf(err)
 	}
+	d.learnIDs(id.TenantID)
 	live, err := steps.ReadLiveState(ctx, client, plan)
 	if err != nil {
 		return problemOf(err)
@@ -97,11 +100,11 @@ func runApply(ctx context.Context, o *applyOptions) error {
 	}
 	if o.dryRun {
 		if o.json {
-			enc := json.NewEncoder(d.io.out)
+			enc := json.NewEncoder(d.redacted(d.io.out))
 			enc.SetIndent("", "  ")
 			return enc.Encode(steps.BuildChangeReport(changes, d.tr))
 		}
-		w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+		w := d.redacted(d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor))
 		return steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width())
 	}
 	pending := steps.PendingCount(changes)
@@ -121,11 +124,11 @@ func confirmApply(d *deps, changes []steps.Change, pending int, jsonOut bool) (b
 		return false, &steps.Problem{What: "cli.apply.confirm", Why: "cli.apply.confirm.why", Next: "cli.apply.confirm.next",
 			Args: []any{"Count", pending}, Exit: steps.ExitUsage}
 	}
-	w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+	w := d.redacted(d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor))
 	if err := steps.RenderChanges(w, changes, d.tr, cliStyles(d), d.io.width()); err != nil {
 		return false, err
 	}
-	fmt.Fprintf(d.io.out, "\n%s ", d.tr.T("cli.apply.ask", "Count", pending))
+	fmt.Fprintf(d.io.out, "\n%s ", d.tr.T("cli.apply.ask", "Count", pending)) // T masks (--redact)
 	line, _ := bufio.NewReader(d.io.in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes", "是", "はい":
@@ -140,9 +143,9 @@ func confirmApply(d *deps, changes []steps.Change, pending int, jsonOut bool) (b
 func executePlan(ctx context.Context, d *deps, o *applyOptions, plan *steps.Plan, journal *steps.Journal, api steps.ApplyAPI, changes []steps.Change) error {
 	tr := d.tr
 	st := cliStyles(d)
-	w := d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor)
+	w := d.redacted(d.io.colorWriter(d.io.out, d.io.stdoutTTY(), d.g.noColor))
 	width := d.io.width()
-	enc := json.NewEncoder(d.io.out)
+	enc := json.NewEncoder(d.redacted(d.io.out))
 	lastNote := make([]string, len(changes))
 	emit := func(e steps.ApplyEvent) {
 		c := changes[e.Index]
@@ -205,7 +208,7 @@ func reportConflicts(d *deps, path string, cs steps.PlanConflicts) error {
 	for _, c := range cs {
 		args := append([]any{"Path", path, "Field", c.Field}, c.Args...)
 		p := steps.Problem{What: "cli.plan.conflict", Why: c.Reason, Next: "cli.plan.conflict.next", Args: args, Exit: steps.ExitUsage}
-		w := d.io.colorWriter(d.io.err, d.io.stderrTTY(), d.g.noColor)
+		w := d.redacted(d.io.colorWriter(d.io.err, d.io.stderrTTY(), d.g.noColor))
 		if err := steps.RenderProblem(w, p, d.tr, cliStyles(d), d.io.width()); err != nil {
 			return err
 		}

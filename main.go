@@ -52,6 +52,10 @@ type globalFlags struct {
 	noColor       bool
 	accessible    bool
 	trace         string
+	// redact masks subscription and tenant IDs in everything shown and in
+	// the report and transcript (ui/redact.go); the plan file and the
+	// script keep them, for they are run.
+	redact bool
 }
 
 // deps are what commands are built from: streams, translator and a way to
@@ -144,6 +148,7 @@ func reportError(w io.Writer, d *deps, err error) {
 	if errors.As(err, &ee) {
 		return // already explained
 	}
+	w = d.tr.Redactor().Writer(w) // --redact: an error may quote a resource ID
 	var pe *steps.Problem
 	if errors.As(err, &pe) {
 		steps.RenderProblem(w, *pe, d.tr, cliStyles(d), d.io.width())
@@ -219,6 +224,7 @@ func newRootCmd(d *deps) *cobra.Command {
 	pf.BoolVar(&g.noColor, "no-color", false, tr.T("cli.flag.no-color"))
 	pf.BoolVar(&g.accessible, "accessible", false, tr.T("cli.flag.accessible"))
 	pf.StringVar(&g.trace, "trace", "", tr.T("cli.flag.trace"))
+	pf.BoolVar(&g.redact, "redact", false, tr.T("cli.flag.redact"))
 	root.AddCommand(newCheckCmd(d, nil), newApplyCmd(d, nil), newDemoCmd(d), newVersionCmd(d))
 	root.AddCommand(newGuestCmd(d))
 	return root
@@ -263,6 +269,14 @@ func bindEnv(cmd *cobra.Command, d *deps) error {
 	}
 	if _, ok := clouds[g.cloud]; !ok {
 		return &steps.Problem{What: "cli.cloud.bad", Why: "cli.cloud.bad.why", Next: "cli.cloud.bad.next", Args: []any{"Value", g.cloud}, Exit: steps.ExitUsage}
+	}
+	if g.redact && d.tr.Redactor() == nil {
+		// Every text from here on comes through the translator: with a
+		// redactor it masks the IDs it knows, learned as they are read.
+		r := ui.NewRedactor()
+		r.Add(g.tenant)
+		r.Add(g.subscriptions...)
+		d.tr = d.tr.WithRedactor(r)
 	}
 	return nil
 }

@@ -14,7 +14,10 @@ import (
 // transcript. Both are in the user's language, name no identity (no user,
 // tenant or object id) and never hold a token or a secret: the session has
 // none, and the text is scrubbed of anything that looks like one anyway,
-// because a transcript line may quote what Azure answered.
+// because a transcript line may quote what Azure answered. With --redact
+// both are for sharing: subscription and tenant IDs are masked in them too,
+// portal links included (which then no longer open); the plan file and the
+// script are not (see redact.go).
 
 // Names of the files the Summary step writes next to the plan.
 const (
@@ -206,7 +209,7 @@ func SummaryMarkdown(sess *Session, tr *ui.Translator, now time.Time) string {
 		}
 		line("")
 	}
-	return redactSecrets(b.String())
+	return redactIDs(sess, tr, redactSecrets(b.String()))
 }
 
 // ---- transcript ----
@@ -253,7 +256,7 @@ func SessionTranscript(sess *Session, tr *ui.Translator) string {
 		}
 		fmt.Fprintf(&b, "%s [%s] %s\n", l.t.UTC().Format(time.RFC3339), l.step, text)
 	}
-	return redactSecrets(b.String())
+	return redactIDs(sess, tr, redactSecrets(b.String()))
 }
 
 // txChange is a change's end state in one transcript line: its title, the

@@ -2190,7 +2190,7 @@ func (m protectStep) failedJobLines(o Outcome, w int) []string {
 			out = append(out, "  "+m.c.Styles.App.Muted.Render(l))
 		}
 		if p.Err != nil && !bareKind(p.Err) {
-			for _, l := range ui.WrapLines(p.Err.Error(), w-2, 2) {
+			for _, l := range ui.WrapLines(m.c.Tr.Redact(p.Err.Error()), w-2, 2) {
 				out = append(out, "  "+m.c.Styles.App.Faint.Render(l))
 			}
 		}

@@ -543,6 +543,7 @@ func (m reviewStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 			m.noteStyle, m.lastAct = "ok", msg.act
 			m.note = m.c.Tr.T(map[reviewAct]string{actSave: "review.saved", actExport: "review.exported", actConfirm: "review.confirmed"}[msg.act],
 				"Path", msg.path)
+			m.note += realIDsNote(m.c.Tr) // --redact: these files are not
 			if msg.act == actConfirm {
 				m.confirmed = true
 				m.sess.PlanPath = msg.path

@@ -434,6 +434,7 @@ func (m scopeStep) busy() bool {
 }
 
 func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
+	m.learnIDs(msg) // --redact: before any screen shows them
 	if _, ok := msg.(signInStartMsg); ok {
 		s, cmd := m.startSignIn()
 		return s, cmd
@@ -981,7 +982,7 @@ func (m scopeStep) subsView(w, h int) string {
 		nameW, idW := 0, 0
 		for _, s := range m.subs {
 			nameW = max(nameW, ui.Width(s.Name))
-			idW = max(idW, ui.Width(s.ID))
+			idW = max(idW, ui.Width(tr.Redact(s.ID)))
 		}
 		t := ui.Table{
 			Columns: []ui.Column{
@@ -989,7 +990,7 @@ func (m scopeStep) subsView(w, h int) string {
 				{Title: tr.T("scope.col.ident"), Width: idW, Min: 8, Priority: 10, Flex: true},
 			},
 			Rows:      len(m.subList.shown),
-			Cell:      func(r, c int) string { s := m.subs[m.subList.shown[r]]; return []string{s.Name, s.ID}[c] },
+			Cell:      func(r, c int) string { s := m.subs[m.subList.shown[r]]; return []string{s.Name, tr.Redact(s.ID)}[c] },
 			Lead:      func(r int) string { return checkbox(m.subSel[m.subs[m.subList.shown[r]].ID]) },
 			LeadWidth: 4,
 			Style: func(r, c int) lipgloss.Style {

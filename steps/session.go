@@ -243,7 +243,7 @@ func problemLines(c *ui.Common, p Problem, w int) []string {
 		out = append(out, "  "+st.App.Muted.Render(ui.Truncate(p.Docs, w-2)))
 	}
 	if p.Err != nil && !bareKind(p.Err) {
-		for _, l := range ui.WrapLines(p.Err.Error(), w-2, 2) {
+		for _, l := range ui.WrapLines(c.Tr.Redact(p.Err.Error()), w-2, 2) {
 			out = append(out, "  "+st.App.Faint.Render(l))
 		}
 	}
@@ -259,7 +259,7 @@ func errorNoteLines(c *ui.Common, note string, err error, w int) []string {
 	for _, l := range ui.Wrap(note, w-2) {
 		out = append(out, st.App.Error.Render(ui.VerdictGlyph("blocked")+" "+l))
 	}
-	for _, l := range ui.WrapLines(err.Error(), w-2, 2) {
+	for _, l := range ui.WrapLines(c.Tr.Redact(err.Error()), w-2, 2) {
 		out = append(out, "  "+st.App.Faint.Render(l))
 	}
 	return out

@@ -561,7 +561,7 @@ func (m scopeStep) tenantLines(w, h int) []string {
 	rows := max(h-len(lines)-len(hint)-len(errLines), 3)
 	nameW, domW, idW := 0, 0, 0
 	for _, t := range m.si.tenants {
-		nameW, domW, idW = max(nameW, ui.Width(tenantName(t))), max(domW, ui.Width(t.DefaultDomain)), max(idW, ui.Width(t.ID))
+		nameW, domW, idW = max(nameW, ui.Width(tr.Redact(tenantName(t)))), max(domW, ui.Width(t.DefaultDomain)), max(idW, ui.Width(tr.Redact(t.ID)))
 	}
 	tbl := ui.Table{
 		Columns: []ui.Column{
@@ -572,7 +572,7 @@ func (m scopeStep) tenantLines(w, h int) []string {
 		Rows: len(m.si.tenants),
 		Cell: func(r, c int) string {
 			t := m.si.tenants[r]
-			return []string{tenantName(t), t.DefaultDomain, t.ID}[c]
+			return []string{tr.Redact(tenantName(t)), t.DefaultDomain, tr.Redact(t.ID)}[c]
 		},
 		Style: func(r, c int) lipgloss.Style {
 			if c == 2 {

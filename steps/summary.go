@@ -601,6 +601,9 @@ func (m summaryStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		default:
 			m.note, m.noteStyle, m.noteErr = tr.T(map[summaryAct]string{sumPlan: "summary.saved.plan", sumReport: "summary.saved.report",
 				sumTranscript: "summary.saved.transcript"}[msg.act], "Path", msg.path), "ok", nil
+			if msg.act == sumPlan {
+				m.note += realIDsNote(tr) // --redact: the plan is not
+			}
 			m.sess.Log.Add("summary", m.note)
 		}
 		m.offset = m.clamp(m.offset)
@@ -778,6 +781,9 @@ func (m summaryStep) bodyLines(w int) []string {
 		if url == "" {
 			return
 		}
+		// --redact: the link's target is masked too (the terminal may
+		// show it); a masked link no longer opens the resource.
+		text, url = tr.Redact(text), tr.Redact(url)
 		pad := strings.Repeat(" ", indent)
 		for _, l := range ui.Wrap(text, max(w-indent, 8)) {
 			out = append(out, pad+ansi.SetHyperlink(url)+st.App.Faint.Render(l)+ansi.ResetHyperlink())

@@ -23,7 +23,8 @@ var locales embed.FS
 type Translator struct {
 	lang      string
 	localizer *i18n.Localizer
-	cache     sync.Map // key without args → text
+	cache     sync.Map  // key without args → text
+	redact    *Redactor // --redact: T masks subscription and tenant IDs (nil: off)
 }
 
 // bundle holds every catalog; it is built once and read-only afterwards.
@@ -55,6 +56,21 @@ func NewTranslator(lang string) (*Translator, error) {
 
 // Lang is the translator's language code.
 func (t *Translator) Lang() string { return t.lang }
+
+// WithRedactor returns a translator in the same language whose texts have
+// subscription and tenant IDs masked by r (--redact; see redact.go). The
+// receiver is left as it is.
+func (t *Translator) WithRedactor(r *Redactor) *Translator {
+	return &Translator{lang: t.lang, localizer: t.localizer, redact: r}
+}
+
+// Redactor is the translator's redactor, nil when --redact is off (a nil
+// *Redactor masks nothing, so callers use it without checking).
+func (t *Translator) Redactor() *Redactor { return t.redact }
+
+// Redact masks subscription and tenant IDs in s when --redact is on: for
+// text shown or exported that does not come from the catalog.
+func (t *Translator) Redact(s string) string { return t.redact.Redact(s) }
 
 // T returns the text for key, filling {{.Name}} placeholders from the
 // key/value pairs in args. A key missing from the catalog comes back as the key
@@ -90,7 +106,7 @@ func (t *Translator) T(key string, args ...any) string {
 	if len(args) == 0 {
 		t.cache.Store(key, s)
 	}
-	return s
+	return t.redact.Redact(s)
 }
 
 // MatchLanguage picks the catalog language for a tag or a POSIX locale such as

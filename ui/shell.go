@@ -370,7 +370,9 @@ func (s *Shell) layout() layout {
 
 // View draws the whole screen, exactly width×height cells.
 func (s *Shell) View() tea.View {
-	v := tea.NewView(s.render())
+	// With --redact, the whole frame is masked once more: the steps mask IDs
+	// before layout, this catches any a step drew raw (widths kept).
+	v := tea.NewView(s.c.Tr.Redactor().Screen(s.render()))
 	v.AltScreen = true
 	v.WindowTitle = s.c.Tr.T("shell.window.title", "Step", s.steps[s.cur].Title())
 	return v
