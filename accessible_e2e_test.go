@@ -260,3 +260,70 @@ func TestEndToEndAccessibleEOF(t *testing.T) {
 		t.Fatalf("exit %d, want 130:\n%s", code, out)
 	}
 }
+
+// TestEndToEndAccessibleLeaveRunning: Ctrl+C while Apply waits for the
+// vault to be created leaves the operation running in Azure, exits 130 and
+// says how to pick the run up; a later headless apply of the saved plan
+// finishes it without creating the vault a second time.
+func TestEndToEndAccessibleLeaveRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin := buildBinary(t)
+	tr, _ := ui.NewTranslator("en")
+	dir := t.TempDir()
+	scenario, state := fastScenario(t, "8s"), filepath.Join(dir, "state.json")
+	plan := filepath.Join(dir, steps.DefaultPlanPath)
+	p := startPTY(t, dir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TERM=xterm", "LANG=C.UTF-8"},
+		bin, "--demo", "--accessible", "--lang", "en", "--scenario", scenario, "--sim-state", state)
+	p.ask(tr.T("access.subs.question"), "")
+	p.ask(tr.T("access.vms.question"), "tokyo-app-01")
+	p.ask(tr.T("access.preflight.more", "Max", 1), "")
+	p.ask(tr.T("access.vault.question"), "")
+	p.ask(tr.T("access.vault.name.question"), "")
+	p.ask(tr.T("access.vault.group.question"), "")
+	p.ask(tr.T("access.redundancy.question"), "")
+	p.ask(tr.T("access.redundancy.crr.question"), "")
+	p.ask(tr.T("access.network.question"), "")
+	p.ask(tr.T("access.agent.question"), "")
+	p.ask(tr.T("access.review.menu"), "")
+	p.ask(plan, "yes")
+	p.expect(tr.T("access.run.start", "Count", 2, "Path", plan+steps.JournalSuffix))
+	waitForFile(t, plan+steps.JournalSuffix, `"action":"vault.create"`, 30*time.Second)
+	waitForFile(t, plan+steps.JournalSuffix, `"state":"inProgress"`, 30*time.Second)
+	if _, err := p.master.Write([]byte{3}); err != nil { // Ctrl+C: SIGINT from the terminal
+		t.Fatal(err)
+	}
+	p.expect("backupready apply --plan " + plan + " --yes")
+	code, out := p.wait()
+	if code != steps.ExitInterrupted {
+		t.Fatalf("exit %d, want 130:\n%s", code, out)
+	}
+	// What the accessible run says holds no escape byte. (After it, on an
+	// error exit, fang asks the terminal for its background colour, an
+	// OSC 11 query, before calling the error handler: main.go's, reported.)
+	said := strings.ReplaceAll(out, "\r\n", "\n")
+	hint := tr.T("apply.left.wizard", "Path", plan)
+	i := strings.Index(said, hint)
+	if i < 0 {
+		t.Fatalf("the hint to resume is not said whole:\n%s", said)
+	}
+	said = said[:i+len(hint)]
+	if strings.IndexByte(said, 0x1b) >= 0 {
+		t.Fatalf("escape sequence in the output:\n%q", said)
+	}
+	trace := filepath.Join(dir, "trace.tsv")
+	res, err := exec.Command(bin, "apply", "--scenario", scenario, "--sim-state", state, "--plan", plan, "--yes", "--trace", trace).CombinedOutput()
+	if err != nil {
+		t.Fatalf("apply after leaving: %v\n%s", err, res)
+	}
+	for _, w := range traceWrites(t, trace) {
+		if strings.HasPrefix(w, "PUT ") && strings.Contains(w, "/vaults/rsv-backup-japaneast?") {
+			t.Errorf("the vault was created again: %s", w)
+		}
+	}
+	data, _ := os.ReadFile(state)
+	if !strings.Contains(string(data), "/vaults/rsv-backup-japaneast") {
+		t.Errorf("the vault is not in the simulated Azure after the resumed apply")
+	}
+}
