@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -186,8 +187,11 @@ func (r *runner) chooseTenant(o *steps.SignInOptions, out signedIn) (signedIn, e
 			out.id, out.tenant = id, tenant
 			return out, nil
 		}
-		if err == ErrCancelled || len(out.tenants) < 2 {
+		if err == ErrCancelled {
 			return out, err
+		}
+		if len(out.tenants) < 2 {
+			return out, r.fail(steps.SignInProblem(err, cmp.Or(r.sess.Cloud, steps.CloudPublic), tenant))
 		}
 		r.saySignInProblem(err, tenant)
 		pick = true
@@ -242,7 +246,7 @@ func (r *runner) useTenant(tenant string) (azure.Identity, error) {
 // saySignInProblem says a sign-in failure: what, why, and what to do, in
 // words for a numbered choice where the screens name a key.
 func (r *runner) saySignInProblem(err error, tenant string) {
-	p := steps.SignInProblem(err, r.sess.Cloud, tenant)
+	p := steps.SignInProblem(err, cmp.Or(r.sess.Cloud, steps.CloudPublic), tenant)
 	switch azure.SignInReason(err) {
 	case azure.ReasonCLINotLoggedIn, azure.ReasonExpired, azure.ReasonMFA, azure.ReasonTimeout:
 		p.Next = "access." + p.Next

@@ -235,3 +235,26 @@ func TestSignInDeviceCodeLines(t *testing.T) {
 		t.Errorf("sign-ins asked: %v", auth.asked)
 	}
 }
+
+// A --tenant (a domain, found in the list) the identity cannot sign in to:
+// the reason in words, then the directories to choose from.
+func TestSignInTenantFlagFailsThenChoice(t *testing.T) {
+	cl, auth := twoTenants(t)
+	_, out := runSignIn(t, "en", cl, &steps.SignInOptions{Auth: refusing{auth, tenantFabrikam}, Tenant: "fabrikam.example"}, strings.NewReader("1\n"))
+	if !strings.Contains(out, "Problem: Tenant "+tenantFabrikam+" was not found (AADSTS90002).") || !strings.Contains(out, "You can use 2 directories (tenants).") || !strings.Contains(out, "Directory Contoso.") {
+		t.Errorf("the failure said, then the choice:\n%s", out)
+	}
+}
+
+// refusing refuses to sign in to one directory: it is not found.
+type refusing struct {
+	*azure.Authenticator
+	tenant string
+}
+
+func (r refusing) UseTenant(ctx context.Context, tenant string) (azure.Identity, error) {
+	if tenant == r.tenant {
+		return azure.Identity{}, azure.ClassifySignIn(errors.New("AADSTS90002: Tenant '" + tenant + "' not found."))
+	}
+	return r.Authenticator.UseTenant(ctx, tenant)
+}
