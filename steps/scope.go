@@ -484,6 +484,12 @@ func (m scopeStep) Update(msg tea.Msg) (ui.Step, tea.Cmd) {
 		}
 		m.refilterSubs()
 		m.syncSubscriptions()
+		if len(m.sess.Preset.Subscriptions) > 0 && len(missing) == 0 && len(m.sess.Subscriptions) > 0 && m.page == pageSubscriptions {
+			// --subscription named them all: straight on to their VMs
+			m.subList.field.Blur()
+			m.page = pageVMs
+			return m.startInventory(false)
+		}
 		return m, nil
 	case inventoryProgressMsg:
 		if msg.gen != m.invGen || m.invState != stateLoading {

@@ -382,6 +382,19 @@ func TestScopePresetSelects(t *testing.T) {
 	}
 }
 
+// --subscription that names every subscription skips the subscription
+// picker: the step opens on their VMs.
+func TestScopeSubscriptionFlagSkipsPicker(t *testing.T) {
+	tr := translator(t, "en")
+	opts := demoOpts(t, "en")
+	opts.Preset = Scope{Subscriptions: []string{"contoso production"}}
+	hs := newHarness(t, &stubAPI{}, opts, 100, 30)
+	s := hs.waitText(tr.T("scope.selected", "N", 0, "Total", 6))
+	if strings.Contains(s.view, tr.T("scope.subs.heading")) {
+		t.Errorf("the subscription picker is still shown:\n%s", s.view)
+	}
+}
+
 func TestScopeSignInFailure(t *testing.T) {
 	api := &stubAPI{identityErr: &azure.Error{Kind: azure.KindSignIn, Op: "sign-in"}}
 	tr := translator(t, "en")
