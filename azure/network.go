@@ -72,45 +72,10 @@ func (c *Client) BeginEffectiveRules(ctx context.Context, nicID, resumeToken str
 	var initial *http.Response // a synchronous answer is the result itself
 	p, err := sc.nics.BeginListEffectiveNetworkSecurityGroups(policy.WithCaptureResponse(ctx, &initial), rid.ResourceGroupName, rid.Name,
 		&armnetwork.InterfacesClientBeginListEffectiveNetworkSecurityGroupsOptions{ResumeToken: resumeToken})
-	var (
-		mu  sync.Mutex
-		out []EffectiveNSG
-	)
-	result := func() []EffectiveNSG {
-		mu.Lock()
-		defer mu.Unlock()
-		return out
-	}
-	if err != nil {
-		e := Classify(op, err)
-		// answered at once, in a shape the SDK model cannot hold: read it here
-		if ae, _ := AsError(e); ae != nil && ae.Kind == KindBadResponse && initial != nil && initial.StatusCode == http.StatusOK {
-			if raw, perr := runtime.Payload(initial); perr == nil {
-				var doc effectiveListJSON
-				if json.Unmarshal(raw, &doc) == nil {
-					out = doc.nsgs()
-					return doneOperation(op), result, nil
-				}
-			}
-		}
-		return nil, nil, e
-	}
-	o := newLenientOperation(op, p, initial, func(typed *armnetwork.InterfacesClientListEffectiveNetworkSecurityGroupsResponse, raw []byte) error {
-		var doc effectiveListJSON
-		if typed != nil {
-			if err := viaJSON(op, typed.EffectiveNetworkSecurityGroupListResult, &doc); err != nil {
-				return err
-			}
-		} else if err := json.Unmarshal(raw, &doc); err != nil {
-			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
-		}
-		list := doc.nsgs()
-		mu.Lock()
-		out = list
-		mu.Unlock()
-		return nil
-	})
-	return o, result, nil
+	return beginLenientRead(op, p, initial, err,
+		func(t *armnetwork.InterfacesClientListEffectiveNetworkSecurityGroupsResponse) any {
+			return t.EffectiveNetworkSecurityGroupListResult
+		}, effectiveListJSON.nsgs)
 }
 
 // effectiveListJSON reads an effective NSG list. tagMap is left out on
@@ -183,6 +148,57 @@ func distinct(in []string) []string {
 		}
 	}
 	return out
+}
+
+// beginLenientRead ends a Begin… of a long-running read whose answer this
+// package decodes itself, into a document D that read turns into the
+// result: p and err are what the Begin call returned, initial the answer
+// it started with (captured). A 200 answered at once in a shape the SDK
+// model cannot hold is read here (the operation is then already done);
+// else the operation's typed result (model picks it out of T) or, when the
+// SDK cannot hold that either, its raw answer is read once it is done. The
+// second result returns what read made, nil-valued before.
+func beginLenientRead[T, D, R any](op string, p *runtime.Poller[T], initial *http.Response, err error,
+	model func(*T) any, read func(D) R) (*Operation, func() R, error) {
+	var (
+		mu  sync.Mutex
+		out R
+	)
+	result := func() R {
+		mu.Lock()
+		defer mu.Unlock()
+		return out
+	}
+	if err != nil {
+		e := Classify(op, err)
+		// answered at once, in a shape the SDK model cannot hold: read it here
+		if ae, _ := AsError(e); ae != nil && ae.Kind == KindBadResponse && initial != nil && initial.StatusCode == http.StatusOK {
+			if raw, perr := runtime.Payload(initial); perr == nil {
+				var doc D
+				if json.Unmarshal(raw, &doc) == nil {
+					out = read(doc)
+					return doneOperation(op), result, nil
+				}
+			}
+		}
+		return nil, nil, e
+	}
+	o := newLenientOperation(op, p, initial, func(typed *T, raw []byte) error {
+		var doc D
+		if typed != nil {
+			if err := viaJSON(op, model(typed), &doc); err != nil {
+				return err
+			}
+		} else if err := json.Unmarshal(raw, &doc); err != nil {
+			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
+		}
+		v := read(doc)
+		mu.Lock()
+		out = v
+		mu.Unlock()
+		return nil
+	})
+	return o, result, nil
 }
 
 // newLenientOperation is newOperation for a result this package also knows
@@ -678,44 +694,11 @@ func (c *Client) BeginEffectiveRoutes(ctx context.Context, nicID, resumeToken st
 	var initial *http.Response
 	p, err := sc.nics.BeginGetEffectiveRouteTable(policy.WithCaptureResponse(ctx, &initial), rid.ResourceGroupName, rid.Name,
 		&armnetwork.InterfacesClientBeginGetEffectiveRouteTableOptions{ResumeToken: resumeToken})
-	var (
-		mu  sync.Mutex
-		out []EffectiveRoute
-	)
-	result := func() []EffectiveRoute {
-		mu.Lock()
-		defer mu.Unlock()
-		return out
-	}
-	if err != nil {
-		e := Classify(op, err)
-		if ae, _ := AsError(e); ae != nil && ae.Kind == KindBadResponse && initial != nil && initial.StatusCode == http.StatusOK {
-			if raw, perr := runtime.Payload(initial); perr == nil {
-				var doc effectiveRoutesJSON
-				if json.Unmarshal(raw, &doc) == nil {
-					out = doc.routes()
-					return doneOperation(op), result, nil
-				}
-			}
-		}
-		return nil, nil, e
-	}
-	o := newLenientOperation(op, p, initial, func(typed *armnetwork.InterfacesClientGetEffectiveRouteTableResponse, raw []byte) error {
-		var doc effectiveRoutesJSON
-		if typed != nil {
-			if err := viaJSON(op, typed.EffectiveRouteListResult, &doc); err != nil {
-				return err
-			}
-		} else if err := json.Unmarshal(raw, &doc); err != nil {
-			return &Error{Kind: KindBadResponse, Op: op, Message: err.Error(), Err: err}
-		}
-		list := doc.routes()
-		mu.Lock()
-		out = list
-		mu.Unlock()
-		return nil
-	})
-	return o, result, nil
+	return beginLenientRead(op, p, initial, err,
+		func(t *armnetwork.InterfacesClientGetEffectiveRouteTableResponse) any {
+			return t.EffectiveRouteListResult
+		},
+		effectiveRoutesJSON.routes)
 }
 
 // effectiveRoutesJSON reads an effective route list. addressPrefix and
