@@ -99,10 +99,11 @@ type clock struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-func realClock() clock { return clock{now: time.Now, sleep: sleepCtx} }
+func realClock() clock { return clock{now: time.Now, sleep: Sleep} }
 
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends (ctx's error then); d <= 0 only checks
+// ctx. The limiters here and the applier's waits (steps) use it.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

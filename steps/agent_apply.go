@@ -140,7 +140,7 @@ func (a *Applier) waitAgentReady(ctx context.Context, i int, c Change, start tim
 		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "agent.note.wait",
 			Args:    []any{"Seconds", int(waited.Seconds()), "Max", int(timeout.Seconds()), "Status", cmp.Or(last.Status, "-")},
 			Elapsed: a.now().Sub(start), Percent: min(99, int(100*waited/max(timeout, 1)))})
-		if err := sleep(ctx, a.pollEvery()); err != nil {
+		if err := azure.Sleep(ctx, a.pollEvery()); err != nil {
 			return last, err
 		}
 	}

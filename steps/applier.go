@@ -374,7 +374,7 @@ func (a *Applier) attempt(ctx context.Context, i int, c Change, start time.Time)
 		}
 		a.emit(ApplyEvent{Index: i, State: RunWaiting, Note: note, Args: []any{"Seconds", int(wait.Round(time.Second).Seconds()), "Attempt", try + 1},
 			Until: a.now().Add(wait), Attempt: try, Elapsed: a.now().Sub(start), Err: err, Percent: -1})
-		if err := sleep(ctx, wait); err != nil {
+		if err := azure.Sleep(ctx, wait); err != nil {
 			return detail, err
 		}
 	}
@@ -423,21 +423,6 @@ func transientConflict(code string) bool {
 		return true
 	}
 	return false
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // execute carries out one try of a change.
@@ -528,7 +513,7 @@ func (a *Applier) registerProvider(ctx context.Context, i int, c Change, start t
 			return "", &azure.Error{Kind: azure.KindTimeout, Op: "register-provider", Code: "RegistrationTimedOut"}
 		}
 		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.registering", Args: []any{"State", state}, Elapsed: a.now().Sub(start), Percent: -1})
-		if err := sleep(ctx, a.pollEvery()); err != nil {
+		if err := azure.Sleep(ctx, a.pollEvery()); err != nil {
 			return "", err
 		}
 		if state, err = a.API.ProviderState(ctx, sub, c.Target); err != nil {
@@ -599,7 +584,7 @@ func (a *Applier) waitVault(ctx context.Context, i int, c Change, start time.Tim
 			return "", &azure.Error{Kind: azure.KindTimeout, Op: "create-vault", Code: "OperationTimedOut"}
 		}
 		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.creating", Elapsed: a.now().Sub(start), Percent: -1})
-		if err := sleep(ctx, a.pollEvery()); err != nil {
+		if err := azure.Sleep(ctx, a.pollEvery()); err != nil {
 			return "", errLeftRunning
 		}
 	}
@@ -615,7 +600,7 @@ func (a *Applier) wait(ctx context.Context, i int, start time.Time, op *azure.Op
 		// the operation was just started (or resumed): give it a poll
 		// interval before asking, as Azure's Retry-After would
 		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: note, Elapsed: a.now().Sub(start), Percent: -1})
-		if sleep(ctx, a.pollEvery()) != nil {
+		if azure.Sleep(ctx, a.pollEvery()) != nil {
 			return errLeftRunning
 		}
 		done, err := op.Poll(ctx)
@@ -689,7 +674,7 @@ func (b *budget) take(ctx context.Context) error {
 		}
 		wait := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 		b.mu.Unlock()
-		if err := sleep(ctx, wait); err != nil {
+		if err := azure.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}

@@ -230,7 +230,7 @@ func (a *Applier) backupNow(ctx context.Context, i int, c Change, start time.Tim
 			return "", &azure.Error{Kind: azure.KindTimeout, Op: "backup-now", Code: "OperationTimedOut"}
 		}
 		a.emit(ApplyEvent{Index: i, State: RunRunning, Note: "apply.note.backup-starting", Elapsed: a.now().Sub(start), Percent: -1})
-		if sleep(ctx, a.pollEvery()) != nil {
+		if azure.Sleep(ctx, a.pollEvery()) != nil {
 			return "", errLeftRunning
 		}
 	}
@@ -260,7 +260,7 @@ func (a *Applier) backupNow(ctx context.Context, i int, c Change, start time.Tim
 		if a.now().After(deadline) {
 			return jobID, &azure.Error{Kind: azure.KindTimeout, Op: "backup-now", Code: "OperationTimedOut"}
 		}
-		if sleep(ctx, a.pollEvery()) != nil {
+		if azure.Sleep(ctx, a.pollEvery()) != nil {
 			return jobID, errLeftRunning
 		}
 	}
