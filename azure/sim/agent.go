@@ -140,11 +140,7 @@ func (c *Cloud) deleteExtension(req *http.Request, _ reqInfo, m []string) (*http
 			}
 		}
 		op := c.startOp(st, opExtDelete, vm.ID, extDeleteData{Name: name})
-		base := "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/" + loc + "/operations/" + op.ID
-		hdr = http.Header{}
-		hdr.Set("Azure-AsyncOperation", absURL(base, "api-version="+apiCompute))
-		hdr.Set("Location", absURL(base, "monitor=true&api-version="+apiCompute))
-		hdr.Set("Retry-After", retryAfterSeconds(c.opTime))
+		hdr = c.computeOpHeaders(sub, loc, op)
 		return nil
 	})
 	if err != nil {

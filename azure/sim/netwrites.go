@@ -681,16 +681,36 @@ func (d nicDoc) hasIP(ip string) bool {
 	return false
 }
 
-// subnetInfo reads a subnet's NSG and its VNet's address space. Caller holds
-// the state lock.
-func subnetInfo(st *state, subnetID string) (nsgID string, vnetPrefixes []string) {
+// subnetFacts is what a subnet document says of the subnet's NSG and
+// routes, with its VNet's address space.
+type subnetFacts struct {
+	vnetPrefixes     []string
+	nsgID            string
+	routeTableID     string
+	serviceEndpoints []serviceEndpoint
+}
+
+type serviceEndpoint struct {
+	Service   string   `json:"service"`
+	Locations []string `json:"locations"`
+}
+
+// readSubnet reads a subnet's NSG, route table and service endpoints, and
+// its VNet's address space (known even when the subnet is not). Caller
+// holds the state lock. Like routeTableDoc it decodes separately from the
+// client (azure/inventory.go), as Azure would.
+func readSubnet(st *state, subnetID string) subnetFacts {
+	var out subnetFacts
 	i := strings.Index(strings.ToLower(subnetID), "/subnets/")
 	if i < 0 {
-		return "", nil
+		return out
 	}
 	vnet := st.res[strings.ToLower(subnetID[:i])]
 	if vnet == nil {
-		return "", nil
+		return out
+	}
+	type ref struct {
+		ID string `json:"id"`
 	}
 	var d struct {
 		Properties struct {
@@ -700,20 +720,28 @@ func subnetInfo(st *state, subnetID string) (nsgID string, vnetPrefixes []string
 			Subnets []struct {
 				ID         string `json:"id"`
 				Properties struct {
-					NetworkSecurityGroup *struct {
-						ID string `json:"id"`
-					} `json:"networkSecurityGroup"`
+					NetworkSecurityGroup *ref              `json:"networkSecurityGroup"`
+					RouteTable           *ref              `json:"routeTable"`
+					ServiceEndpoints     []serviceEndpoint `json:"serviceEndpoints"`
 				} `json:"properties"`
 			} `json:"subnets"`
 		} `json:"properties"`
 	}
 	_ = json.Unmarshal(vnet.doc, &d)
+	out.vnetPrefixes = d.Properties.AddressSpace.AddressPrefixes
 	for _, s := range d.Properties.Subnets {
-		if strings.EqualFold(s.ID, subnetID) && s.Properties.NetworkSecurityGroup != nil {
-			nsgID = s.Properties.NetworkSecurityGroup.ID
+		if !strings.EqualFold(s.ID, subnetID) {
+			continue
 		}
+		if s.Properties.NetworkSecurityGroup != nil {
+			out.nsgID = s.Properties.NetworkSecurityGroup.ID
+		}
+		if s.Properties.RouteTable != nil {
+			out.routeTableID = s.Properties.RouteTable.ID
+		}
+		out.serviceEndpoints = s.Properties.ServiceEndpoints
 	}
-	return nsgID, d.Properties.AddressSpace.AddressPrefixes
+	return out
 }
 
 func vmNotRunning(what, vmName, power string) *armError {
@@ -727,6 +755,14 @@ func vmNotRunning(what, vmName, power string) *armError {
 // ---- effective security rules ----
 
 func (c *Cloud) effectiveNSGs(req *http.Request, _ reqInfo, m []string) (*http.Response, *armError) {
+	return c.startNICRead(req, m, opEffectiveNSGs, "Listing effective network security groups")
+}
+
+// startNICRead answers a POST that reads something of a NIC as its running
+// VM has it (effective security rules, effective route table): 202 with the
+// headers of an operation of kind, whose finisher computes the answer. what
+// begins Azure's message when the NIC has no VM or the VM is not running.
+func (c *Cloud) startNICRead(req *http.Request, m []string, kind, what string) (*http.Response, *armError) {
 	sub, rg, name := m[1], m[2], m[3]
 	nic, ae := c.lookup(req.Context(), rg, "Microsoft.Network/networkInterfaces", name)
 	if ae != nil {
@@ -737,16 +773,16 @@ func (c *Cloud) effectiveNSGs(req *http.Request, _ reqInfo, m []string) (*http.R
 	vm := c.get(vmID)
 	c.mu.RUnlock()
 	if vm == nil {
-		return nil, badRequest(codeVMNotRunning, fmt.Sprintf("Listing effective network security groups requires the network interface to be "+
-			"attached to a running virtual machine. The network interface '%s' is not attached to a virtual machine.", nic.Name))
+		return nil, badRequest(codeVMNotRunning, fmt.Sprintf("%s requires the network interface to be "+
+			"attached to a running virtual machine. The network interface '%s' is not attached to a virtual machine.", what, nic.Name))
 	}
 	if running, _, power := vmPower(vm); !running {
-		return nil, vmNotRunning("Listing effective network security groups", vm.Name, power)
+		return nil, vmNotRunning(what, vm.Name, power)
 	}
 	loc := normLocation(nic.Location)
 	var hdr http.Header
 	err := c.mutate(func(st *state) error {
-		op := c.startOp(st, opEffectiveNSGs, nic.ID, nil)
+		op := c.startOp(st, kind, nic.ID, nil)
 		setOpData(op, netOpData{Location: loc, NIC: nic.ID})
 		hdr = c.netOpHeaders(sub, loc, op, true)
 		return nil
@@ -786,14 +822,13 @@ func finishEffectiveNSGs(_ *Cloud, st *state, op *simOp) {
 			"effectiveSecurityRules": rules,
 		})
 	}
-	_, vnet := subnetInfo(st, n.subnetFor(""))
-	add(n.nsgID(), "networkInterface", nic.ID, vnet)
+	add(n.nsgID(), "networkInterface", nic.ID, readSubnet(st, n.subnetFor("")).vnetPrefixes)
 	for _, ipc := range n.Properties.IPConfigurations {
 		if ipc.Properties.Subnet == nil {
 			continue
 		}
-		nsgID, prefixes := subnetInfo(st, ipc.Properties.Subnet.ID)
-		add(nsgID, "subnet", ipc.Properties.Subnet.ID, prefixes)
+		sn := readSubnet(st, ipc.Properties.Subnet.ID)
+		add(sn.nsgID, "subnet", ipc.Properties.Subnet.ID, sn.vnetPrefixes)
 	}
 	if groups == nil {
 		groups = []map[string]any{}
@@ -1203,7 +1238,8 @@ func finishIPFlowVerify(_ *Cloud, st *state, op *simOp) {
 // NSG it met. No NSG at all allows everything (no rule named).
 func evalFlow(st *state, nic *resource, region string, f flowInput) (access, rule string) {
 	n := readNIC(nic)
-	subnetNSG, vnet := subnetInfo(st, n.subnetFor(f.LocalIP))
+	sn := readSubnet(st, n.subnetFor(f.LocalIP))
+	subnetNSG, vnet := sn.nsgID, sn.vnetPrefixes
 	order := []string{n.nsgID(), subnetNSG}
 	if f.Direction == "Inbound" {
 		order = []string{subnetNSG, n.nsgID()}

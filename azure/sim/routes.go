@@ -2,7 +2,6 @@ package sim
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"regexp"
@@ -44,92 +43,13 @@ func (c *Cloud) effectiveRoutesRoute() nativeRoute {
 }
 
 func (c *Cloud) effectiveRoutes(req *http.Request, _ reqInfo, m []string) (*http.Response, *armError) {
-	sub, rg, name := m[1], m[2], m[3]
-	nic, ae := c.lookup(req.Context(), rg, "Microsoft.Network/networkInterfaces", name)
-	if ae != nil {
-		return nil, ae
-	}
-	vmID := readNIC(nic).vmID()
-	c.mu.RLock()
-	vm := c.get(vmID)
-	c.mu.RUnlock()
-	if vm == nil {
-		return nil, badRequest(codeVMNotRunning, fmt.Sprintf("Getting the effective route table requires the network interface to be "+
-			"attached to a running virtual machine. The network interface '%s' is not attached to a virtual machine.", nic.Name))
-	}
-	if running, _, power := vmPower(vm); !running {
-		return nil, vmNotRunning("Getting the effective route table", vm.Name, power)
-	}
-	loc := normLocation(nic.Location)
-	var hdr http.Header
-	err := c.mutate(func(st *state) error {
-		op := c.startOp(st, opEffectiveRoutes, nic.ID, nil)
-		setOpData(op, netOpData{Location: loc, NIC: nic.ID})
-		hdr = c.netOpHeaders(sub, loc, op, true)
-		return nil
-	})
-	if err != nil {
-		return nil, asARMError(err)
-	}
-	return emptyResponse(req, http.StatusAccepted, hdr), nil
-}
-
-// subnetRouting is what a subnet document says about its routes.
-type subnetRouting struct {
-	vnetPrefixes     []string
-	routeTableID     string
-	serviceEndpoints []struct {
-		Service   string   `json:"service"`
-		Locations []string `json:"locations"`
-	}
-}
-
-// subnetRoutes reads a subnet's route table and service endpoints and its
-// VNet's address space. Caller holds the state lock.
-func subnetRoutes(st *state, subnetID string) subnetRouting {
-	var out subnetRouting
-	i := strings.Index(strings.ToLower(subnetID), "/subnets/")
-	if i < 0 {
-		return out
-	}
-	vnet := st.res[strings.ToLower(subnetID[:i])]
-	if vnet == nil {
-		return out
-	}
-	var d struct {
-		Properties struct {
-			AddressSpace struct {
-				AddressPrefixes []string `json:"addressPrefixes"`
-			} `json:"addressSpace"`
-			Subnets []struct {
-				ID         string `json:"id"`
-				Properties struct {
-					RouteTable *struct {
-						ID string `json:"id"`
-					} `json:"routeTable"`
-					ServiceEndpoints []struct {
-						Service   string   `json:"service"`
-						Locations []string `json:"locations"`
-					} `json:"serviceEndpoints"`
-				} `json:"properties"`
-			} `json:"subnets"`
-		} `json:"properties"`
-	}
-	_ = json.Unmarshal(vnet.doc, &d)
-	out.vnetPrefixes = d.Properties.AddressSpace.AddressPrefixes
-	for _, s := range d.Properties.Subnets {
-		if !strings.EqualFold(s.ID, subnetID) {
-			continue
-		}
-		if s.Properties.RouteTable != nil {
-			out.routeTableID = s.Properties.RouteTable.ID
-		}
-		out.serviceEndpoints = s.Properties.ServiceEndpoints
-	}
-	return out
+	return c.startNICRead(req, m, opEffectiveRoutes, "Getting the effective route table")
 }
 
 // routeTableDoc is the part of a route table document the simulator reads.
+// It repeats the client's routeTableRow (azure/inventory.go) on purpose: the
+// simulator plays Azure and reads its own documents, so a client that
+// misreads a route table is not hidden by sharing its decoding.
 type routeTableDoc struct {
 	Properties struct {
 		DisableBgpRoutePropagation bool `json:"disableBgpRoutePropagation"`
@@ -152,7 +72,7 @@ var systemNone = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.
 func effectiveRouteTable(st *state, nic *resource) []map[string]any {
 	n := readNIC(nic)
 	region := normLocation(nic.Location)
-	sr := subnetRoutes(st, n.subnetFor(""))
+	sr := readSubnet(st, n.subnetFor(""))
 	var table routeTableDoc
 	if sr.routeTableID != "" {
 		if rt := st.res[strings.ToLower(sr.routeTableID)]; rt != nil {

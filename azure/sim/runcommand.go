@@ -143,11 +143,7 @@ func (c *Cloud) runCommand(req *http.Request, _ reqInfo, m []string) (*http.Resp
 			}
 		}
 		setOpData(op, data)
-		base := "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/" + loc + "/operations/" + op.ID
-		hdr = http.Header{}
-		hdr.Set("Azure-AsyncOperation", absURL(base, "api-version="+apiCompute))
-		hdr.Set("Location", absURL(base, "monitor=true&api-version="+apiCompute))
-		hdr.Set("Retry-After", retryAfterSeconds(c.opTime))
+		hdr = c.computeOpHeaders(sub, loc, op)
 		return nil
 	})
 	if err != nil {
@@ -170,6 +166,18 @@ func finishRunCommand(c *Cloud, st *state, op *simOp) {
 		op.Message = fmt.Sprintf("Provisioning of VM extension %s has timed out. Extension provisioning has taken too long to complete. "+
 			"The extension did not report a message. More information on troubleshooting is available at https://aka.ms/VMExtensionCSELinuxTroubleshoot", ext)
 	}
+}
+
+// computeOpHeaders are the headers of Compute's 202 for operation op:
+// Azure-AsyncOperation at …/locations/{loc}/operations/{id}, Location the
+// same URL with monitor=true, and Retry-After.
+func (c *Cloud) computeOpHeaders(sub, loc string, op *simOp) http.Header {
+	base := "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/" + loc + "/operations/" + op.ID
+	h := http.Header{}
+	h.Set("Azure-AsyncOperation", absURL(base, "api-version="+apiCompute))
+	h.Set("Location", absURL(base, "monitor=true&api-version="+apiCompute))
+	h.Set("Retry-After", retryAfterSeconds(c.opTime))
+	return h
 }
 
 // computeOp answers Compute's operation URL: the status document, or with
