@@ -24,6 +24,18 @@ const (
 	DefaultRestartDelay = 30
 )
 
+// restartDelay validates an agent restart delay (10 to 600 seconds; 0
+// means DefaultRestartDelay) and returns it as the scripts write it.
+func restartDelay(delay int) (string, error) {
+	if delay == 0 {
+		delay = DefaultRestartDelay
+	}
+	if delay < minRestartDelay || delay > maxRestartDelay {
+		return "", &InputError{Field: "delay", Reason: "range"}
+	}
+	return strconv.Itoa(delay), nil
+}
+
 // LinuxAgentScript is a reviewable POSIX sh script that updates the Azure
 // Linux Agent from the distribution's own repository (apt on Debian and
 // Ubuntu, dnf or yum on Red Hat and its relatives, zypper on SUSE; never
@@ -32,19 +44,12 @@ const (
 // seconds after it ends (systemd-run, else a detached sleep). It prints one
 // line per part. delay is validated (10 to 600; 0 means 30).
 func LinuxAgentScript(delay int) (string, error) {
-	if delay == 0 {
-		delay = DefaultRestartDelay
+	d, err := restartDelay(delay)
+	if err != nil {
+		return "", err
 	}
-	if delay < minRestartDelay || delay > maxRestartDelay {
-		return "", &InputError{Field: "delay", Reason: "range"}
-	}
-	d := strconv.Itoa(delay)
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		"#!/bin/sh",
 		AgentRepairMarker+" (Linux).",
@@ -151,19 +156,12 @@ func WindowsAgentScript(msiURL string, delay int) (string, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(msiURL, "'\"`$ \t\r\n;|&<>") {
 		return "", &InputError{Field: "url", Reason: "invalid"}
 	}
-	if delay == 0 {
-		delay = DefaultRestartDelay
+	d, err := restartDelay(delay)
+	if err != nil {
+		return "", err
 	}
-	if delay < minRestartDelay || delay > maxRestartDelay {
-		return "", &InputError{Field: "delay", Reason: "range"}
-	}
-	d := strconv.Itoa(delay)
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		AgentRepairMarker+" (Windows).",
 		"#",

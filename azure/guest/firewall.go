@@ -63,11 +63,7 @@ func LinuxFirewallScript(port int, sources []string) (string, error) {
 	}
 	ps := strconv.Itoa(port)
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		"#!/bin/sh",
 		"# backupready: let the VMs that back up through this HTTP proxy reach it on TCP "+ps+".",
@@ -174,11 +170,7 @@ func WindowsFirewallScript(port int, sources []string) (string, error) {
 		quoted[i] = "'" + x + "'"
 	}
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		"# backupready: let the VMs that back up through this HTTP proxy reach it on TCP "+ps+".",
 		"#",

@@ -30,11 +30,7 @@ func LinuxProxyScript(host string, port int, noProxy []string) (string, error) {
 		cmd += " --no-proxy " + strings.Join(p.NoProxy, ",")
 	}
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		"#!/bin/sh",
 		"# backupready: HTTP proxy "+p.HostPort()+" for the Azure Linux Agent (waagent) and the backup extension.",
@@ -284,3 +280,13 @@ END {
   for (i = 1; i <= n; i++) printf "%s%s", txt[i], eol[i]
 }
 `
+
+// lineWriter returns a function that writes lines to s, each ended by a
+// newline (how the scripts here are written).
+func lineWriter(s *strings.Builder) func(lines ...string) {
+	return func(lines ...string) {
+		for _, l := range lines {
+			s.WriteString(l + "\n")
+		}
+	}
+}

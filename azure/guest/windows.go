@@ -31,11 +31,7 @@ func WindowsProxyScript(host string, port int, noProxy []string) string {
 	list := strings.Join(bypass, ";")
 
 	var s strings.Builder
-	w := func(lines ...string) {
-		for _, l := range lines {
-			s.WriteString(l + "\n")
-		}
-	}
+	w := lineWriter(&s)
 	w(
 		"# backupready: HTTP proxy "+server+" for the Azure VM agent and the backup extension.",
 		"#",
