@@ -57,13 +57,9 @@ func (a *Authenticator) SignIn(ctx context.Context, method SignInMethod, tenant 
 		}
 		base = cred.TokenCredential
 	}
-	cred := WithTenant(base, tenant)
-	id, err := a.client.SignInWith(ctx, cred)
+	id, err := a.signInAs(ctx, base, tenant)
 	if err != nil {
 		return Identity{}, err
-	}
-	if err := a.client.UseCredential(cred); err != nil {
-		return Identity{}, ClassifySignIn(err)
 	}
 	a.mu.Lock()
 	a.base = base
@@ -81,6 +77,12 @@ func (a *Authenticator) UseTenant(ctx context.Context, tenant string) (Identity,
 	if base == nil {
 		return Identity{}, signInError(ReasonUnknown)
 	}
+	return a.signInAs(ctx, base, tenant)
+}
+
+// signInAs asks base for a token in tenant and, when that works, makes the
+// client use that tenant's credential.
+func (a *Authenticator) signInAs(ctx context.Context, base azcore.TokenCredential, tenant string) (Identity, error) {
 	cred := WithTenant(base, tenant)
 	id, err := a.client.SignInWith(ctx, cred)
 	if err != nil {
