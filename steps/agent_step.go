@@ -410,30 +410,16 @@ func (m agentStep) verdictLines(w int, compact bool, n int) []string {
 }
 
 func (m agentStep) choiceLines(w int) []string {
-	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
-	nw := 0
-	for _, f := range agentFixes {
-		nw = max(nw, ui.Width(tr.T("agent.choice."+f)))
-	}
-	var out []string
+	tr, st := m.c.Tr, m.c.Styles
+	rows := make([]choiceRow, len(agentFixes))
 	for i, f := range agentFixes {
-		marker := "  "
-		if i == m.cursor {
-			marker = x.Cursor.Render(ui.GlyphCursor) + " "
-		}
-		name := tr.T("agent.choice." + f)
-		row := radio(m.committed && f == m.fix()) + " " + name + strings.Repeat(" ", nw-ui.Width(name))
 		tag, ts := tr.T("agent.tag."+f), st.App.Muted
 		if f == m.recommend() {
 			tag, ts = tr.T("agent.tag.recommended")+" · "+tag, st.App.Accent
 		}
-		rs := st.Table.Cell
-		if i == m.cursor {
-			rs = st.Table.Selected
-		}
-		out = append(out, ui.Fit(marker+rs.Render(row)+"  "+ts.Render(ui.Truncate(tag, max(w-ui.Width(row)-4, 1))), w))
+		rows[i] = choiceRow{name: tr.T("agent.choice." + f), on: m.committed && f == m.fix(), tag: tag, tagStyle: ts}
 	}
-	return out
+	return choiceLines(m.c, rows, m.cursor, w)
 }
 
 // detailsView is what the plan does for each VM under the cursor's choice:

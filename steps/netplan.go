@@ -104,11 +104,7 @@ func scanBlocking(inv *azure.Inventory, vms []*azure.VM, judge func(vm *azure.VM
 	for _, vm := range vms {
 		for _, nic := range vm.NICs {
 			ips := nicAddrs(nic)
-			for _, id := range append([]string{nic.NSGID}, subnetNSGs(inv, nic)...) {
-				n := inv.NSG(id)
-				if n == nil {
-					continue
-				}
+			for _, n := range nicNSGs(inv, nic) {
 				d := judge(vm, n, ips)
 				if d.allow {
 					continue
@@ -237,6 +233,18 @@ func nicAddrs(nic azure.NIC) []netip.Addr {
 		}
 	}
 	return ips
+}
+
+// nicNSGs are the NSGs the inventory knows that filter a NIC's traffic:
+// its own, then its subnets'.
+func nicNSGs(inv *azure.Inventory, nic azure.NIC) []*azure.NSG {
+	var out []*azure.NSG
+	for _, id := range append([]string{nic.NSGID}, subnetNSGs(inv, nic)...) {
+		if n := inv.NSG(id); n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // subnetNSGs are the NSGs of a NIC's subnets.

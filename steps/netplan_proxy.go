@@ -404,9 +404,8 @@ func proxyPathChanges(p *Plan, live LiveState, vms []*azure.VM, region string, g
 		}
 	}
 	seen := map[string]bool{}
-	for _, id := range append([]string{path.NIC.NSGID}, subnetNSGs(inv, path.NIC)...) {
-		n := inv.NSG(id)
-		if n == nil || seen[strings.ToLower(n.ID)] {
+	for _, n := range nicNSGs(inv, path.NIC) {
+		if seen[strings.ToLower(n.ID)] {
 			continue
 		}
 		seen[strings.ToLower(n.ID)] = true

@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/backupready/backupready/azure"
 	"github.com/backupready/backupready/azure/guest"
@@ -1094,35 +1095,17 @@ func (m networkStep) recommendLines(w int) []string {
 
 // choiceLines are the modes, the plan's marked, the recommended tagged.
 func (m networkStep) choiceLines(w int) []string {
-	tr, st, x := m.c.Tr, m.c.Styles, m.c.Extra
-	nw := 0
-	for _, mode := range netModes {
-		nw = max(nw, ui.Width(tr.T("network.mode."+mode)))
-	}
-	var out []string
+	tr, st := m.c.Tr, m.c.Styles
+	rows := make([]choiceRow, len(netModes))
 	for i, mode := range netModes {
-		marker := "  "
-		if i == m.cursor {
-			marker = x.Cursor.Render(ui.GlyphCursor) + " "
+		tag, ts := tr.T(modeTag(mode)), st.App.Muted
+		if mode == m.recommend() {
+			tag, ts = tr.T("network.tag.recommended"), st.App.Accent
 		}
-		name := tr.T("network.mode." + mode)
 		on := mode == m.mode() && (m.committed || !m.anyBlocked())
-		row := radio(on) + " " + name + strings.Repeat(" ", nw-ui.Width(name))
-		tag := tr.T(modeTag(mode))
-		if mode == m.recommend() {
-			tag = tr.T("network.tag.recommended")
-		}
-		rs := st.Table.Cell
-		if i == m.cursor {
-			rs = st.Table.Selected
-		}
-		ts := st.App.Muted
-		if mode == m.recommend() {
-			ts = st.App.Accent
-		}
-		out = append(out, ui.Fit(marker+rs.Render(row)+"  "+ts.Render(tag), w))
+		rows[i] = choiceRow{name: tr.T("network.mode." + mode), on: on, tag: tag, tagStyle: ts}
 	}
-	return out
+	return choiceLines(m.c, rows, m.cursor, w)
 }
 
 // rulesView is the service tags mode: the priority, then every NSG the plan
@@ -1193,7 +1176,6 @@ func (m networkStep) nsgLines(v NSGRuleView, w int) []string {
 		dests[i] = strings.Join(r.Destinations, ",") + ":" + strings.Join(r.DestPorts, ",")
 		dw = max(dw, ui.Width(dests[i]))
 	}
-	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(n-ui.Width(s), 0)) }
 	// one line per rule when it fits, else the access and destination on a
 	// second line
 	wide := 2+pw+2+nw+2+aw+2+dw+2+tw <= w
@@ -1213,22 +1195,27 @@ func (m networkStep) nsgLines(v NSGRuleView, w int) []string {
 		access := pad(accessWord(tr, r.Access), aw)
 		if wide {
 			row := p + "  " + pad(r.Name, nw) + "  " + access + "  " + pad(dests[i], dw)
-			line := ms.Render(mark) + rs.Render(row)
-			if tag != "" {
-				line += ts.Render("  " + tag)
-			}
-			out = append(out, ui.Fit(line, w))
+			out = append(out, ruleRow(mark, row, tag, ms, rs, ts, w))
 			continue
 		}
-		line := ms.Render(mark) + rs.Render(p+"  "+r.Name)
-		if tag != "" {
-			line += ts.Render("  " + tag)
-		}
-		out = append(out, ui.Fit(line, w))
+		out = append(out, ruleRow(mark, p+"  "+r.Name, tag, ms, rs, ts, w))
 		out = append(out, ui.Fit(strings.Repeat(" ", 2+pw+2)+st.App.Muted.Render(access+"  "+dests[i]), w))
 	}
 	return out
 }
+
+// ruleRow is a line of an NSG rule table: the mark in ms, the rule's text
+// in rs, then its tag, if any, in ts; fitted to w.
+func ruleRow(mark, text, tag string, ms, rs, ts lipgloss.Style, w int) string {
+	line := ms.Render(mark) + rs.Render(text)
+	if tag != "" {
+		line += ts.Render("  " + tag)
+	}
+	return ui.Fit(line, w)
+}
+
+// pad fills s with spaces to n cells.
+func pad(s string, n int) string { return s + strings.Repeat(" ", max(n-ui.Width(s), 0)) }
 
 func accessWord(tr *ui.Translator, a string) string {
 	if strings.EqualFold(a, "Allow") {

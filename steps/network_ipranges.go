@@ -275,7 +275,6 @@ func (m networkStep) ipRangeGroupLines(g IPRangeGroup, w int) []string {
 		nw = max(nw, ui.Width(r.Name))
 		aw = max(aw, ui.Width(accessWord(tr, r.Access)))
 	}
-	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(n-ui.Width(s), 0)) }
 	// one line per rule when each rule's first destination, how many more
 	// and its ports fit, else the access and destinations on a second line
 	rest := w - (2 + pw + 2 + nw + 2 + aw + 2 + 2 + tw)
@@ -311,18 +310,10 @@ func (m networkStep) ipRangeGroupLines(g IPRangeGroup, w int) []string {
 		access := pad(accessWord(tr, r.Access), aw)
 		if wide {
 			dests := pad(destSummary(tr, r.Destinations, r.DestPorts, rest), rest)
-			line := ms.Render(mark) + rs.Render(p+"  "+pad(r.Name, nw)+"  "+access+"  "+dests)
-			if tag != "" {
-				line += ts.Render("  " + tag)
-			}
-			out = append(out, ui.Fit(line, w))
+			out = append(out, ruleRow(mark, p+"  "+pad(r.Name, nw)+"  "+access+"  "+dests, tag, ms, rs, ts, w))
 			continue
 		}
-		line := ms.Render(mark) + rs.Render(p+"  "+r.Name)
-		if tag != "" {
-			line += ts.Render("  " + tag)
-		}
-		out = append(out, ui.Fit(line, w))
+		out = append(out, ruleRow(mark, p+"  "+r.Name, tag, ms, rs, ts, w))
 		out = append(out, ui.Fit(strings.Repeat(" ", indent)+st.App.Muted.Render(access+"  "+destSummary(tr, r.Destinations, r.DestPorts, w-indent-aw-2)), w))
 	}
 	return out

@@ -60,11 +60,7 @@ func WorkloadDiagnosis(vms []*azure.VM, inv *azure.Inventory, region string) []W
 			}
 			for _, nic := range vm.NICs {
 				ips := nicAddrs(nic)
-				for _, id := range append([]string{nic.NSGID}, subnetNSGs(inv, nic)...) {
-					n := inv.NSG(id)
-					if n == nil {
-						continue
-					}
+				for _, n := range nicNSGs(inv, nic) {
 					if d := evalFlow(n, tagFlow(tag, region, ips)); !d.allow && v.Tag == "" {
 						v.Tag, v.Rule, v.Priority, v.NSG = tag, d.rule, d.priority, n.Name
 					}
