@@ -270,6 +270,7 @@ func bindEnv(cmd *cobra.Command, d *deps) error {
 	if _, ok := clouds[g.cloud]; !ok {
 		return &steps.Problem{What: "cli.cloud.bad", Why: "cli.cloud.bad.why", Next: "cli.cloud.bad.next", Args: []any{"Value", g.cloud}, Exit: steps.ExitUsage}
 	}
+	steps.UseDocsFor(g.cloud)
 	if g.redact && d.tr.Redactor() == nil {
 		// Every text from here on comes through the translator: with a
 		// redactor it masks the IDs it knows, learned as they are read.

@@ -104,6 +104,7 @@ func Explain(err error) Problem {
 	if f, ok := jobFixOf(e.Op, e.Code); ok {
 		p.Next, p.Docs, p.Step = f.Fix, f.Docs, f.Step
 	}
+	p.Docs = DocsLink(p.Docs)
 	return p
 }
 

@@ -165,7 +165,7 @@ func Evaluate(vm *azure.VM, inv *azure.Inventory, cfg RuleConfig) []Finding {
 // verdict is ok, whose fix is the same key plus ".fix".
 func finding(id string, v Verdict, c, docs string, args ...any) Finding {
 	key := "rule." + id + "." + c
-	f := Finding{Rule: id, Verdict: v, Msg: key, Args: args, Docs: docs}
+	f := Finding{Rule: id, Verdict: v, Msg: key, Args: args, Docs: DocsLink(docs)}
 	if v != OK {
 		f.Fix = key + ".fix"
 	}
@@ -994,7 +994,7 @@ func failedWithCode(p *azure.Protection, vault, state string) (Finding, bool) {
 		fix.Fix = key + ".fix"
 	}
 	msg := key + "." + cmp.Or(fix.Step, "none")
-	return Finding{Rule: RuleBackupStatus, Verdict: Warn, Msg: msg, Fix: fix.Fix, Docs: fix.Docs,
+	return Finding{Rule: RuleBackupStatus, Verdict: Warn, Msg: msg, Fix: fix.Fix, Docs: DocsLink(fix.Docs),
 		Args: []any{"Vault", vault, "State", state, "Code", code, "Message", p.ErrorMessage}}, true
 }
 

@@ -340,7 +340,7 @@ func summaryTodos(sess *Session, s SessionSummary, phases map[string]bool, unfin
 		return false
 	}
 	if p := sess.Plan; !changedKind("nsg") && (p == nil || p.Network.Mode == "" || p.Network.Mode == NetworkNone) {
-		out = append(out, SummaryTodo{Key: "summary.todo.network", Args: []any{"Step", "step.network.title"}, Links: []string{docsPrepare}})
+		out = append(out, SummaryTodo{Key: "summary.todo.network", Args: []any{"Step", "step.network.title"}, Links: []string{DocsLink(docsPrepare)}})
 	}
 	backups := 0
 	for _, e := range s.Entries {
