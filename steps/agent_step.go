@@ -387,16 +387,17 @@ func (m agentStep) verdictLines(w int, compact bool, n int) []string {
 		nw = max(nw, ui.Width(d.VM.Name))
 	}
 	nw = min(nw, max(w/3, 8))
-	pad := strings.Repeat(" ", nw+3)
+	// glyph, space, name, two spaces: the text starts at nw+4
+	pad := strings.Repeat(" ", nw+4)
 	var out []string
 	for _, d := range m.diag[:min(n, len(m.diag))] {
 		g := verdictGlyph(d)
 		name := ui.Truncate(d.VM.Name, nw)
 		name += strings.Repeat(" ", nw-ui.Width(name))
 		text := m.verdictText(d)
-		wrapped := ui.Wrap(text, max(w-nw-3, 10))
+		wrapped := ui.Wrap(text, max(w-nw-4, 10))
 		if compact {
-			wrapped = []string{ui.Truncate(text, max(w-nw-3, 10))}
+			wrapped = []string{ui.Truncate(text, max(w-nw-4, 10))}
 		}
 		for i, l := range wrapped {
 			if i == 0 {

@@ -56,7 +56,8 @@ var regionTagNames = map[string]string{
 	"eastasia": "EastAsia", "southeastasia": "SoutheastAsia", "australiaeast": "AustraliaEast",
 	"koreacentral": "KoreaCentral", "centralindia": "CentralIndia", "canadacentral": "CanadaCentral",
 	"brazilsouth": "BrazilSouth", "chinaeast2": "ChinaEast2", "chinanorth2": "ChinaNorth2", "chinanorth3": "ChinaNorth3",
-	"usgovvirginia": "USGovVirginia", "usgovarizona": "USGovArizona",
+	"usgovvirginia": "USGovVirginia", "usgovarizona": "USGovArizona", "usgovtexas": "USGovTexas", "usdodeast": "USDoDEast",
+	"usdodcentral": "USDoDCentral", "chinaeast": "ChinaEast", "chinanorth": "ChinaNorth", "chinaeast3": "ChinaEast3",
 }
 
 // blockedNSG is an NSG that blocks a path some of the plan's VMs need.

@@ -475,7 +475,14 @@ func (s *Shell) rail(l layout) []string {
 		text := Truncate(num+" "+step.Title(), l.railText-2)
 		lines[i] = Fit(gst.Render(glyph)+" "+tst.Render(text), l.railText)
 	}
-	if !l.compact && len(s.steps)+2 < l.mainH {
+	// the legend only while some step is a placeholder
+	anyNotBuilt := false
+	for _, step := range s.steps {
+		if p, ok := step.(Placeholder); ok && p.NotBuilt() {
+			anyNotBuilt = true
+		}
+	}
+	if anyNotBuilt && !l.compact && len(s.steps)+2 < l.mainH {
 		legend := Wrap(s.c.Tr.T("shell.rail.notbuilt"), l.railText-2)
 		for k, t := range legend {
 			i := len(s.steps) + 1 + k
