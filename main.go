@@ -23,6 +23,7 @@ import (
 	"charm.land/fang/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -97,6 +98,17 @@ func run(ctx context.Context, args []string, ios *ioStreams) int {
 	d := &deps{io: ios, tr: tr, g: g}
 	d.connect = func(ctx context.Context) (*azure.Client, func(), error) { return connect(ctx, d) }
 	root := newRootCmd(d)
+	// A command's error is explained here, not handed back to fang: fang's
+	// error path asks the terminal for its background colour (escape
+	// sequences on stdout after the last line, which the accessible mode
+	// must never print). Only cobra's own errors (an unknown flag) still
+	// go through fang's handler, which explains them the same way.
+	var runErr error
+	keepErrors(root, func(err error) error {
+		runErr = err
+		reportError(colorprofile.NewWriter(ios.err, ios.environ()), d, err)
+		return nil
+	})
 	root.SetArgs(args)
 	root.SetIn(ios.in)
 	root.SetOut(ios.out)
@@ -106,7 +118,44 @@ func run(ctx context.Context, args []string, ios *ioStreams) int {
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { reportError(w, d, err) }),
 	)
+	if err == nil {
+		err = runErr
+	}
 	return exitCode(err)
+}
+
+// keepErrors makes every command's RunE and PersistentPreRunE pass its
+// error to keep instead of returning it; a command whose PersistentPreRunE
+// failed does not run.
+func keepErrors(c *cobra.Command, keep func(error) error) {
+	failed := false
+	var wrap func(c *cobra.Command)
+	wrap = func(c *cobra.Command) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if failed {
+					return nil
+				}
+				if err := run(cmd, args); err != nil {
+					return keep(err)
+				}
+				return nil
+			}
+		}
+		if pre := c.PersistentPreRunE; pre != nil {
+			c.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+				if err := pre(cmd, args); err != nil {
+					failed = true
+					return keep(err)
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			wrap(sub)
+		}
+	}
+	wrap(c)
 }
 
 func buildVersion() string {
