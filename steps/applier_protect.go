@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -295,6 +296,18 @@ func jobError(j azure.Job) error {
 			}
 			e.Message = sentences(parts)
 			break
+		}
+	}
+	if e.Code == "BackupJobFailed" {
+		// no textual code: Azure's numeric one, where the table knows it
+		// (380008 AzureVmOffline)
+		for _, d := range j.Errors {
+			if n := strconv.FormatInt(int64(d.Code), 10); d.Code != 0 {
+				if _, ok := lookupJobCode(n); ok {
+					e.Code = n
+					break
+				}
+			}
 		}
 	}
 	return e

@@ -240,7 +240,10 @@ func problemLines(c *ui.Common, p Problem, w int) []string {
 		out = append(out, g+st.App.Text.Render(l))
 	}
 	if p.Docs != "" {
-		out = append(out, "  "+st.App.Muted.Render(ui.Truncate(p.Docs, w-2)))
+		// wrapped (after a '/'), never cut: the link must stay copyable
+		for _, l := range ui.Wrap(p.Docs, max(w-2, 8)) {
+			out = append(out, "  "+st.App.Muted.Render(l))
+		}
 	}
 	if p.Err != nil && !bareKind(p.Err) {
 		for _, l := range ui.WrapLines(c.Tr.Redact(p.Err.Error()), w-2, 2) {
