@@ -35,7 +35,7 @@ func TestRunProtectNewPolicy(t *testing.T) {
 		`"Tokio" is not a time zone Azure Backup schedules in.`,
 		"\n1) UTC\n",
 		"Type how many weeks each weekly backup is kept: 1 to 5163.",
-		"A Enhanced policy keeps snapshots 1 to 30 days (you typed 40).",
+		"The Enhanced policy type keeps snapshots 1 to 30 days (you typed 40).",
 		"New policy VMPolicy: Enhanced, Weekly at 23:00, Tokyo Standard Time, on Monday, Wednesday; backups kept 12 weeks, snapshots 2 days.",
 		"create: Backup policy VMPolicy",
 	} {

@@ -38,7 +38,7 @@ func NetVerdictText(tr *ui.Translator, d NetVerdict, region string) string {
 	m := networkStep{c: &ui.Common{Tr: tr}, region: region}
 	text := m.verdictText(d)
 	if d.WA {
-		text += " " + tr.T("network.verdict.wa")
+		text = ui.JoinSentences(text, tr.T("network.verdict.wa"))
 	}
 	return text
 }

@@ -356,7 +356,7 @@ func (m agentStep) mainView(w, h int) []string {
 		tail = append(tail, wrapStyled(tr.T("agent.plan.summary", "Update", up, "Remove", rm, "Manual", len(manual)), w, st.App.Text)...)
 		about := tr.T("agent.about." + agentFixes[m.cursor])
 		if slices.ContainsFunc(m.diag, func(d AgentVerdict) bool { return d.Agentless }) {
-			about += " " + tr.T("agent.agentless")
+			about = ui.JoinSentences(about, tr.T("agent.agentless"))
 		}
 		if room := h - len(out) - len(tail) - 3; room > 0 {
 			tail = append(tail, styleLines(ui.WrapLines(about, w, room), st.App.Muted)...)

@@ -1032,7 +1032,7 @@ func (m networkStep) verdictLines(w int, compact bool, n int) []string {
 			NetForced: "warn", NetDropped: "warn", NetManaged: "warn"}[d.State]
 		text := m.verdictText(d)
 		if d.WA {
-			text += " " + tr.T("network.verdict.wa")
+			text = ui.JoinSentences(text, tr.T("network.verdict.wa"))
 		}
 		name := ui.Truncate(d.VM.Name, nw)
 		name += strings.Repeat(" ", nw-ui.Width(name))

@@ -182,3 +182,21 @@ func isClosing(r rune) bool {
 
 // isOpening reports whether r may not end a line.
 func isOpening(r rune) bool { return strings.ContainsRune("（「『【〔〈《｛［〘〖([{", r) }
+
+// JoinSentences joins two sentences of a message: with a space, except
+// where the first ends and the second starts in a script written without
+// spaces (Chinese and Japanese sentences follow each other directly).
+func JoinSentences(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	last, _ := utf8.DecodeLastRuneInString(a)
+	first, _ := utf8.DecodeRuneInString(b)
+	if isWide(last) && isWide(first) {
+		return a + b
+	}
+	return a + " " + b
+}
